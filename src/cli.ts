@@ -1,0 +1,269 @@
+/**
+ * The commander program. Each action lazy-imports its command module, so `rollgate --help`
+ * and `--version` load neither axios, ioredis, inquirer nor ora.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandContext, GlobalOptions } from './commands/context.js';
+import { EXIT_CODE_TABLE, ExitCode, PlanError, RollgateError, UsageError, exitCodeFor, isCommanderError } from './lib/errors.js';
+import { createUi, type Ui, type UiStreams } from './lib/ui/ui.js';
+
+export interface MainIo {
+  streams?: UiStreams;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export function toolVersion(): string {
+  return VERSION;
+}
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Builds the program; `run` receives the command's code so main() stays the single exit point. */
+function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Command {
+  const program = new Command('rollgate');
+  let ui: Ui | undefined;
+
+  const context = (): CommandContext => {
+    const global = program.opts<GlobalOptions>();
+    ui ??= createUi({ json: global.json, color: global.color, quiet: global.quiet, verbose: global.verbose, yes: global.yes, env: io.env, streams: io.streams });
+    return { ui, global, env: io.env, cwd: io.cwd, streams: io.streams };
+  };
+  const action =
+    <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      setCode(await fn(context(), ...args));
+    };
+
+  program
+    .description('Progressive delivery and SLA governance: canary steps, Prometheus gates, rollback, evidence.')
+    .version(VERSION, '-V, --version')
+    .option('--json', 'machine output: one JSON document on stdout, nothing else there', false)
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .option('-q, --quiet', 'only warnings and errors on stderr', false)
+    .option('-v, --verbose', 'debug lines, and stack traces on errors', false)
+    .option('--yes', 'consent to any confirmation when not interactive', false)
+    .option('--state <url>', 'state store: file:./.rollgate (default) or redis://host:port/db (env ROLLGATE_STATE)')
+    .option('--prometheus <url>', 'Prometheus base URL, overrides the plan (env ROLLGATE_PROMETHEUS_URL)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.streams.stdout.write(text),
+      writeErr: (text) => io.streams.stderr.write(text),
+    })
+    .helpCommand(false)
+    .addHelpText('after', examples('rollgate plan validate playbooks/canary-standard.yaml', 'rollgate gate check plan.yaml --json', 'rollgate help exit-codes'));
+
+  program
+    .command('help [topic]')
+    .description('help for a command, or a topic: exit-codes')
+    .addHelpText('after', examples('rollgate help exit-codes', 'rollgate help plan'))
+    .action(
+      action(async (ctx, topic: string | undefined) => {
+        if (topic === 'exit-codes') {
+          if (ctx.global.json) ctx.ui.json({ exitCodes: EXIT_CODE_TABLE.map(([code, meaning]) => ({ code, meaning })) });
+          else ctx.ui.out(['Exit codes:', ...EXIT_CODE_TABLE.map(([code, meaning]) => `  ${String(code).padEnd(4)} ${meaning}`)].join('\n'));
+          return ExitCode.ok;
+        }
+        const target = topic ? program.commands.find((c) => c.name() === topic) : undefined;
+        if (topic && !target) throw new UsageError(`help: unknown topic "${topic}"`);
+        io.streams.stdout.write((target ?? program).helpInformation());
+        return ExitCode.ok;
+      }),
+    );
+
+  registerCommands(program, action);
+  return program;
+}
+
+type ActionFactory = <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>) => (...args: A) => Promise<void>;
+
+function registerCommands(program: Command, action: ActionFactory): void {
+  const plan = program.command('plan').description('validate and show rollout plans');
+  plan
+    .command('validate')
+    .description('schema and semantic checks of plans and policies, PromQL syntax included')
+    .argument('<file...>', 'plan or policy files')
+    .option('--set <name=value>', 'override a plan var (repeatable)', collect)
+    .addHelpText('after', examples('rollgate plan validate plan.yaml', 'rollgate plan validate playbooks/*.yaml --json', 'rollgate plan validate plan.yaml --set version=v3'))
+    .action(
+      action(async (ctx, files: string[], opts: { set?: string[] }) => {
+        const { run } = await import('./commands/plan-validate.js');
+        return run(ctx, { files, set: opts.set ?? [] });
+      }),
+    );
+  plan
+    .command('show')
+    .description('the resolved plan: steps, bake times, gates, minimum duration, worst-case detection time per gate')
+    .argument('<file>', 'plan file')
+    .option('--set <name=value>', 'override a plan var (repeatable)', collect)
+    .addHelpText('after', examples('rollgate plan show plan.yaml', 'rollgate plan show plan.yaml --json | jq .steps'))
+    .action(
+      action(async (ctx, file: string, opts: { set?: string[] }) => {
+        const { run } = await import('./commands/plan-show.js');
+        return run(ctx, { file, set: opts.set ?? [] });
+      }),
+    );
+
+  program
+    .command('schema')
+    .description('JSON Schema of the plan or policy format, for editor completion')
+    .argument('<kind>', 'plan | policy')
+    .addHelpText('after', examples('rollgate schema plan > rollgate-plan.schema.json', 'echo "# yaml-language-server: $schema=./rollgate-plan.schema.json"'))
+    .action(
+      action(async (ctx, kind: string) => {
+        const { run } = await import('./commands/schema.js');
+        return run(ctx, { kind });
+      }),
+    );
+
+  const gate = program.command('gate').description('evaluate SLA gates');
+  gate
+    .command('check')
+    .description("evaluate the plan's gates once, now or at a past time")
+    .argument('<plan>', 'plan file')
+    .option('--gate <name>', 'only this gate (repeatable)', collect)
+    .option('--at <time>', 'evaluate at a past time: RFC 3339 or unix seconds')
+    .option('--set <name=value>', 'override a plan var (repeatable)', collect)
+    .addHelpText('after', examples('rollgate gate check plan.yaml', 'rollgate gate check plan.yaml --gate error-rate --json', 'rollgate gate check plan.yaml --at 2026-11-23T10:00:00Z'))
+    .action(
+      action(async (ctx, file: string, opts: { gate?: string[]; at?: string; set?: string[] }) => {
+        const { run } = await import('./commands/gate-check.js');
+        return run(ctx, { file, gates: opts.gate ?? [], at: opts.at, set: opts.set ?? [] });
+      }),
+    );
+
+  registerRolloutCommands(program, action);
+}
+
+function registerRolloutCommands(program: Command, action: ActionFactory): void {
+  const rollout = program.command('rollout').description('run and steer canary rollouts');
+  rollout
+    .command('run')
+    .description('run the canary: shift weight step by step, bake, gate, approve, promote or roll back')
+    .argument('<plan>', 'plan file')
+    .option('--set <name=value>', 'override a plan var (repeatable)', collect)
+    .addOption(new Option('--on-approval <mode>', 'at an approval step: prompt/wait for `rollout approve`, or exit 5 and resume later').choices(['wait', 'exit']).default('wait'))
+    .option('--approval-timeout <duration>', 'how long to wait for an approval (default: plan, else 24h)')
+    .option('--dry-run', 'evaluate gates but run no action and change no traffic', false)
+    .addHelpText('after', examples('rollgate rollout run plan.yaml', 'CI=1 rollgate rollout run plan.yaml --on-approval exit --json', 'rollgate rollout run plan.yaml --state redis://redis:6379/0 --set version=v2'))
+    .action(
+      action(async (ctx, file: string, opts: { set?: string[]; onApproval: 'wait' | 'exit'; approvalTimeout?: string; dryRun: boolean }) => {
+        const { run } = await import('./commands/rollout-run.js');
+        return run(ctx, { file, set: opts.set ?? [], onApproval: opts.onApproval, approvalTimeout: opts.approvalTimeout, dryRun: opts.dryRun });
+      }),
+    );
+  rollout
+    .command('status')
+    .description('current and recent rollouts, from the state store')
+    .argument('[target]', 'rollout ID or service')
+    .option('--watch', 'keep refreshing until the rollout ends', false)
+    .addHelpText('after', examples('rollgate rollout status', 'rollgate rollout status checkout --watch', 'rollgate rollout status 01J9Z3... --json'))
+    .action(
+      action(async (ctx, target: string | undefined, opts: { watch: boolean }) => {
+        const { run } = await import('./commands/rollout-status.js');
+        return run(ctx, { target, watch: opts.watch });
+      }),
+    );
+  rollout
+    .command('approve')
+    .description('approve a rollout paused at an approval step')
+    .argument('<id>', 'rollout ID or service')
+    .option('--comment <text>', 'why it is approved')
+    .addHelpText('after', examples('rollgate rollout approve checkout', 'rollgate rollout approve 01J9Z3... --comment "dashboards look fine"'))
+    .action(
+      action(async (ctx, id: string, opts: { comment?: string }) => {
+        const { run } = await import('./commands/rollout-approve.js');
+        return run(ctx, { target: id, comment: opts.comment });
+      }),
+    );
+  rollout
+    .command('resume')
+    .description('continue a rollout after a crash, a lost runner, or an approval exit')
+    .argument('<id>', 'rollout ID or service')
+    .addOption(new Option('--on-approval <mode>', 'at an approval step: wait or exit 5').choices(['wait', 'exit']).default('wait'))
+    .option('--approval-timeout <duration>', 'how long to wait for an approval')
+    .addHelpText('after', examples('rollgate rollout resume checkout', 'rollgate rollout resume 01J9Z3... --json'))
+    .action(
+      action(async (ctx, id: string, opts: { onApproval: 'wait' | 'exit'; approvalTimeout?: string }) => {
+        const { run } = await import('./commands/rollout-resume.js');
+        return run(ctx, { target: id, onApproval: opts.onApproval, approvalTimeout: opts.approvalTimeout });
+      }),
+    );
+
+  program
+    .command('rollback')
+    .description('emergency rollback: the running runner aborts at once and compensates; an orphaned rollout is taken over')
+    .argument('<target>', 'rollout ID or service')
+    .requiredOption('--reason <text>', 'why (recorded in the evidence)')
+    .addOption(new Option('--severity <level>', 'incident severity').choices(['critical', 'major', 'minor']).default('critical'))
+    .addHelpText('after', examples('rollgate rollback checkout --reason "5xx spike" --yes', 'rollgate rollback 01J9Z3... --reason "bad config" --severity major'))
+    .action(
+      action(async (ctx, target: string, opts: { reason: string; severity: 'critical' | 'major' | 'minor' }) => {
+        const { run } = await import('./commands/rollback.js');
+        return run(ctx, { target, reason: opts.reason, severity: opts.severity });
+      }),
+    );
+
+  const evidence = program.command('evidence').description('evidence of rollouts: reports and chain verification');
+  evidence
+    .command('verify')
+    .description('check the evidence hash chain of a rollout or an exported log')
+    .argument('<target>', 'rollout ID or a log file (NDJSON or JSON report)')
+    .addHelpText('after', examples('rollgate evidence verify 01J9Z3...', 'rollgate evidence verify evidence.json --json'))
+    .action(
+      action(async (ctx, target: string) => {
+        const { run } = await import('./commands/evidence-verify.js');
+        return run(ctx, { target });
+      }),
+    );
+}
+
+function renderError(error: unknown, ui: Ui | undefined, io: Required<MainIo>, wantJson: boolean, verbose: boolean): void {
+  const kind = error instanceof RollgateError ? error.kind : 'internal';
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = error instanceof RollgateError ? error.hint : undefined;
+  if (wantJson) {
+    const doc: Record<string, unknown> = { schemaVersion: 1, error: { kind, message, ...(hint ? { hint } : {}), ...(error instanceof PlanError ? { issues: error.issues } : {}) } };
+    io.streams.stdout.write(`${JSON.stringify(doc)}\n`);
+  }
+  const target = ui ?? createUi({ env: io.env, streams: io.streams, verbose });
+  for (const line of message.split('\n')) target.error(line);
+  if (hint) target.info(`hint: ${hint}`);
+  if (verbose && error instanceof Error && error.stack) io.streams.stderr.write(`${error.stack}\n`);
+  else if (!(error instanceof RollgateError)) target.info('run again with --verbose for the stack trace');
+}
+
+/** Runs the CLI and returns the exit code; never calls process.exit. */
+export async function main(argv: string[], ioIn: MainIo = {}): Promise<number> {
+  const io: Required<MainIo> = {
+    streams: ioIn.streams ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+    env: ioIn.env ?? process.env,
+    cwd: ioIn.cwd ?? process.cwd(),
+  };
+  let code: number = ExitCode.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError || isCommanderError(error)) {
+      // commander already printed its message (or the help/version text).
+      const exit = exitCodeFor(error);
+      if (exit !== ExitCode.ok && argv.includes('--json')) io.streams.stdout.write(`${JSON.stringify({ schemaVersion: 1, error: { kind: 'usage', message: (error as { message: string }).message } })}\n`);
+      return exit;
+    }
+    const opts = program.opts<GlobalOptions>();
+    renderError(error, undefined, io, Boolean(opts.json), Boolean(opts.verbose));
+    return exitCodeFor(error);
+  }
+}

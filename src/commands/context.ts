@@ -1,0 +1,47 @@
+import { UsageError } from '../lib/errors.js';
+import type { Ui, UiStreams } from '../lib/ui/ui.js';
+
+/** Global flags, as parsed by commander (see src/cli.ts). */
+export interface GlobalOptions {
+  json: boolean;
+  /** false when --no-color was given */
+  color: boolean;
+  quiet: boolean;
+  verbose: boolean;
+  yes: boolean;
+  state?: string;
+  prometheus?: string;
+}
+
+/** What every command receives: the Ui to render through, the global flags, and the process surroundings. */
+export interface CommandContext {
+  ui: Ui;
+  global: GlobalOptions;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  streams: UiStreams;
+}
+
+export const DEFAULT_STATE_URL = 'file:./.rollgate';
+
+/** --state > ROLLGATE_STATE > default embedded file store. */
+export function resolveStateUrl(ctx: Pick<CommandContext, 'global' | 'env'>): string {
+  return ctx.global.state ?? (ctx.env.ROLLGATE_STATE || undefined) ?? DEFAULT_STATE_URL;
+}
+
+/** --prometheus > ROLLGATE_PROMETHEUS_URL; the plan's own url and the default come after (see plan loading). */
+export function prometheusOverride(ctx: Pick<CommandContext, 'global' | 'env'>): string | undefined {
+  return ctx.global.prometheus ?? (ctx.env.ROLLGATE_PROMETHEUS_URL || undefined);
+}
+
+/** Parses repeated `--set k=v` into a record. */
+export function parseSetFlags(values: string[] | undefined): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const entry of values ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set ${entry}: expected name=value`, 'for example: --set version=v2');
+    vars[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return vars;
+}
+

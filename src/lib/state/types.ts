@@ -1,0 +1,106 @@
+/**
+ * The state store contract. Two backends (file, redis) implement it and pass one contract suite.
+ *
+ * Single-writer rule: only the process holding a service's lock appends to that service's rollout
+ * event log. Other processes (approve, rollback from another terminal) write durable requests
+ * (approval, abort) that the lock holder picks up and records in the log itself.
+ */
+
+export type RolloutStatus = 'running' | 'paused' | 'promoted' | 'rolled_back' | 'failed' | 'aborted';
+
+/** One entry of the hash-chained event log. `prev` = sha256 of the previous event's canonical JSON. */
+export interface RolloutEvent {
+  /** 1-based, gap-free position in the log. */
+  seq: number;
+  rolloutId: string;
+  /** RFC 3339 with milliseconds. */
+  at: string;
+  type: string;
+  prev: string;
+  data: Record<string, unknown>;
+}
+
+/** Index record of a rollout; the event log stays the source of truth, this is for listing and lookups. */
+export interface RolloutRecord {
+  rolloutId: string;
+  service: string;
+  planName: string;
+  planFile: string;
+  planSha256: string;
+  status: RolloutStatus;
+  /** 0-based index of the current step; -1 before the first. */
+  step: number;
+  weight: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Free-form cached summary fields (reason, operator, ...). */
+  reason?: string;
+  operator?: string;
+}
+
+export interface LockOwner {
+  /** Random token; the lock is released or refreshed only with it. */
+  token: string;
+  rolloutId: string;
+  pid: number;
+  host: string;
+  user: string;
+  /** RFC 3339 */
+  acquiredAt: string;
+  /** RFC 3339, refreshed by heartbeat */
+  heartbeatAt: string;
+  ttlMs: number;
+}
+
+export type AcquireResult = { acquired: true } | { acquired: false; holder: LockOwner };
+
+export interface AbortRequest {
+  reason: string;
+  severity: 'critical' | 'major' | 'minor';
+  by: string;
+  at: string;
+}
+
+export interface ApprovalDecision {
+  /** 0-based step index the decision is for. */
+  step: number;
+  decision: 'approve' | 'rollback';
+  by: string;
+  at: string;
+  comment?: string;
+}
+
+export interface StateStore {
+  /** The store's address with credentials removed, for messages and evidence. */
+  readonly url: string;
+
+  createRollout(record: RolloutRecord): Promise<void>;
+  getRollout(rolloutId: string): Promise<RolloutRecord | undefined>;
+  updateRollout(rolloutId: string, patch: Partial<Omit<RolloutRecord, 'rolloutId' | 'service'>>): Promise<void>;
+  /** Newest first. */
+  listRollouts(filter?: { service?: string; limit?: number }): Promise<RolloutRecord[]>;
+
+  /** Appends; rejects (StateError) when event.seq is not last seq + 1, so no event is lost or duplicated. */
+  appendEvent(event: RolloutEvent): Promise<void>;
+  readEvents(rolloutId: string): Promise<RolloutEvent[]>;
+
+  acquireLock(service: string, owner: LockOwner): Promise<AcquireResult>;
+  getLock(service: string): Promise<LockOwner | undefined>;
+  /** Refreshes heartbeatAt; false when the token no longer owns the lock. */
+  heartbeat(service: string, token: string): Promise<boolean>;
+  /** Compare-and-delete: only the owner token releases. */
+  releaseLock(service: string, token: string): Promise<boolean>;
+  /** Replaces a dead holder's lock (compare-and-swap on its token); false when someone else got there first. */
+  takeOverLock(service: string, deadToken: string, owner: LockOwner): Promise<boolean>;
+
+  /** Durable abort flag plus a notification to a runner that is listening. */
+  requestAbort(rolloutId: string, request: AbortRequest): Promise<void>;
+  getAbortRequest(rolloutId: string): Promise<AbortRequest | undefined>;
+  /** Calls back (within 1 s) when an abort is requested; returns an unsubscribe function. */
+  watchAbort(rolloutId: string, onAbort: (request: AbortRequest) => void): Promise<() => Promise<void>>;
+
+  setApproval(rolloutId: string, decision: ApprovalDecision): Promise<void>;
+  getApproval(rolloutId: string, step: number): Promise<ApprovalDecision | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,249 @@
+/**
+ * The Ui is the only code that imports chalk, ora, @inquirer/prompts and cli-table3.
+ * Library code never prints: commands render results and events through a Ui.
+ *
+ * Three modes:
+ * - tty:   stdout and stderr are terminals, not CI, colour allowed → colours, spinners, tables, prompts.
+ * - plain: anything else (piped, CI=1, NO_COLOR, --no-color) → no ANSI escape at all, no spinner,
+ *          one timestamped line per event on stderr, never a prompt.
+ * - json:  --json → exactly one JSON document (or NDJSON for streams) on stdout; logs on stderr as in plain.
+ */
+import { createRequire } from 'node:module';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { UsageError } from '../errors.js';
+
+export type UiMode = 'tty' | 'plain' | 'json';
+export type LogLevel = 'debug' | 'info' | 'success' | 'warn' | 'error';
+
+export interface UiStreams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+}
+
+export interface UiOptions {
+  json?: boolean;
+  /** false for --no-color */
+  color?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  yes?: boolean;
+  env?: NodeJS.ProcessEnv;
+  streams?: UiStreams;
+  /** Injected clock for timestamped lines (tests). */
+  now?: () => Date;
+}
+
+export interface Spinner {
+  update(text: string): void;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  stop(): void;
+}
+
+export interface Choice<T> {
+  name: string;
+  value: T;
+  description?: string;
+}
+
+export interface Ui {
+  readonly mode: UiMode;
+  /** Colour escapes allowed (tty mode, or FORCE_COLOR). */
+  readonly color: boolean;
+  /** A person can answer a prompt: stdin and stdout are terminals, not CI, not --json. */
+  readonly canPrompt: boolean;
+  readonly yes: boolean;
+  readonly verbose: boolean;
+  readonly quiet: boolean;
+  readonly paint: ChalkInstance;
+  /** Data for stdout (tables, reports). Not used in json mode. */
+  out(text: string): void;
+  /** One JSON document on stdout; `schemaVersion: 1` is put first. */
+  json(doc: object): void;
+  /** A progress/log line on stderr. */
+  log(level: LogLevel, message: string): void;
+  info(message: string): void;
+  success(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  debug(message: string): void;
+  spinner(text: string): Promise<Spinner>;
+  table(head: string[], rows: Array<Array<string | number>>): string;
+  /** Asks yes/no. Without a person to ask: `--yes` answers yes, otherwise a UsageError. */
+  confirm(message: string, options?: { default?: boolean }): Promise<boolean>;
+  /** Asks to pick one. Only when canPrompt; callers decide what to do otherwise. */
+  select<T>(message: string, choices: Array<Choice<T>>): Promise<T>;
+}
+
+const ESC = String.fromCharCode(27);
+const ANSI_RE = new RegExp(`${ESC}\\[[0-9;]*m`, 'g');
+
+/** Removes colour escapes; used where text built with colours must go to a plain stream. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_RE, '');
+}
+
+function envFlag(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+/** Decides the mode from flags, environment and streams. Exported for tests. */
+export function decideMode(options: UiOptions, streams: UiStreams, env: NodeJS.ProcessEnv): { mode: UiMode; color: boolean; canPrompt: boolean } {
+  const ci = envFlag(env.CI);
+  // NO_COLOR: any non-empty value disables colour (https://no-color.org).
+  const noColor = options.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '');
+  const terminals = Boolean(streams.stdout.isTTY) && Boolean(streams.stderr.isTTY);
+  const mode: UiMode = options.json ? 'json' : terminals && !ci && !noColor ? 'tty' : 'plain';
+  const forceColor = envFlag(env.FORCE_COLOR) && !noColor;
+  const color = !options.json && (mode === 'tty' || forceColor);
+  const canPrompt = Boolean(streams.stdin.isTTY) && Boolean(streams.stdout.isTTY) && !ci && !options.json;
+  return { mode, color, canPrompt };
+}
+
+const LEVEL_WORD: Record<LogLevel, string> = { debug: 'debug', info: 'info', success: 'ok', warn: 'warn', error: 'error' };
+
+class TerminalUi implements Ui {
+  readonly mode: UiMode;
+  readonly color: boolean;
+  readonly canPrompt: boolean;
+  readonly yes: boolean;
+  readonly verbose: boolean;
+  readonly quiet: boolean;
+  readonly paint: ChalkInstance;
+  private readonly streams: UiStreams;
+  private readonly now: () => Date;
+  private activeSpinner: { clear(): void; render(): void; isSpinning: boolean } | undefined;
+
+  constructor(options: UiOptions) {
+    this.streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+    const env = options.env ?? process.env;
+    const decided = decideMode(options, this.streams, env);
+    this.mode = decided.mode;
+    this.color = decided.color;
+    this.canPrompt = decided.canPrompt;
+    this.yes = Boolean(options.yes);
+    this.verbose = Boolean(options.verbose);
+    this.quiet = Boolean(options.quiet);
+    this.paint = new Chalk({ level: this.color ? 1 : 0 });
+    this.now = options.now ?? (() => new Date());
+  }
+
+  out(text: string): void {
+    this.streams.stdout.write(this.color ? `${text}\n` : `${stripAnsi(text)}\n`);
+  }
+
+  json(doc: object): void {
+    this.streams.stdout.write(`${JSON.stringify({ schemaVersion: 1, ...doc })}\n`);
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (level === 'debug' && !this.verbose) return;
+    if (this.quiet && (level === 'info' || level === 'success' || level === 'debug')) return;
+    let line: string;
+    if (this.mode === 'tty') {
+      const p = this.paint;
+      const symbol = { debug: p.dim('·'), info: p.cyan('ℹ'), success: p.green('✔'), warn: p.yellow('⚠'), error: p.red('✖') }[level];
+      line = `${symbol} ${level === 'debug' ? p.dim(message) : message}`;
+    } else {
+      const text = `${this.now().toISOString()} ${LEVEL_WORD[level].padEnd(5)} ${this.color ? message : stripAnsi(message)}`;
+      line = text;
+    }
+    // Keep a running spinner intact: clear it, print the line, draw it again.
+    const spinning = this.activeSpinner?.isSpinning === true;
+    if (spinning) this.activeSpinner!.clear();
+    this.streams.stderr.write(`${line}\n`);
+    if (spinning) this.activeSpinner!.render();
+  }
+
+  info(message: string): void {
+    this.log('info', message);
+  }
+  success(message: string): void {
+    this.log('success', message);
+  }
+  warn(message: string): void {
+    this.log('warn', message);
+  }
+  error(message: string): void {
+    this.log('error', message);
+  }
+  debug(message: string): void {
+    this.log('debug', message);
+  }
+
+  async spinner(text: string): Promise<Spinner> {
+    if (this.mode !== 'tty' || this.quiet) {
+      // Plain mode: the start is one line; updates are not repeated (they would flood CI logs).
+      this.info(text);
+      return {
+        update: () => undefined,
+        succeed: (done) => this.success(done ?? text),
+        fail: (done) => this.error(done ?? text),
+        stop: () => undefined,
+      };
+    }
+    const { default: ora } = await import('ora');
+    const spinner = ora({ text, stream: this.streams.stderr as NodeJS.WritableStream & { isTTY: boolean }, isEnabled: true }).start();
+    this.activeSpinner = spinner;
+    const end = (): void => {
+      if (this.activeSpinner === spinner) this.activeSpinner = undefined;
+    };
+    return {
+      update: (next) => {
+        spinner.text = next;
+      },
+      succeed: (done) => {
+        spinner.succeed(done);
+        end();
+      },
+      fail: (done) => {
+        spinner.fail(done);
+        end();
+      },
+      stop: () => {
+        spinner.stop();
+        end();
+      },
+    };
+  }
+
+  table(head: string[], rows: Array<Array<string | number>>): string {
+    if (this.mode === 'tty') {
+      // cli-table3 is CommonJS; required on first use so start-up does not pay for it.
+      const Table = createRequire(import.meta.url)('cli-table3') as new (options: object) => { push(row: unknown[]): void; toString(): string };
+      const table = new Table({ head: head.map((h) => this.paint.bold(h)), style: { head: [], border: [] } });
+      for (const row of rows) table.push(row.map(String));
+      return table.toString();
+    }
+    return plainTable(head, rows);
+  }
+
+  async confirm(message: string, options: { default?: boolean } = {}): Promise<boolean> {
+    if (this.yes) return true;
+    if (!this.canPrompt) throw new UsageError(`${message} — no one can answer here`, 'pass --yes to confirm in a non-interactive run');
+    const { confirm } = await import('@inquirer/prompts');
+    return confirm({ message, default: options.default ?? false }, this.promptContext());
+  }
+
+  async select<T>(message: string, choices: Array<Choice<T>>): Promise<T> {
+    if (!this.canPrompt) throw new UsageError(`${message} — no one can answer here`);
+    const { select } = await import('@inquirer/prompts');
+    return select<T>({ message, choices }, this.promptContext());
+  }
+
+  private promptContext(): { input: NodeJS.ReadableStream; output: NodeJS.WritableStream } {
+    return { input: this.streams.stdin, output: this.streams.stderr };
+  }
+}
+
+/** Columns separated by two spaces, header first; what plain mode prints instead of a boxed table. */
+export function plainTable(head: string[], rows: Array<Array<string | number>>): string {
+  const all = [head, ...rows.map((row) => row.map(String))].map((row) => row.map((cell) => stripAnsi(String(cell))));
+  const widths = head.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+export function createUi(options: UiOptions = {}): Ui {
+  return new TerminalUi(options);
+}
