@@ -1,0 +1,107 @@
+/**
+ * One step's bake: measure the step's gates every `analysis.interval` until `bake` has elapsed,
+ * counting against the plan's limits. Time spent holding on provider errors does not count as
+ * baking: a canary is only called healthy on measurements that were actually taken.
+ */
+import { LimitCounter } from '../analysis/limits.js';
+import { measureGates } from '../gates/measure.js';
+import type { Measurement } from '../gates/types.js';
+import { formatDuration } from '../duration.js';
+import type { GateSpec, StepSpec } from '../plan/types.js';
+import { awaitApproval } from './approval.js';
+import { NoVerdict, RollbackRequired } from './control.js';
+import { EventType } from './events.js';
+import { record, type RolloutRuntime } from './runtime.js';
+import { sleep } from './sleep.js';
+
+export function gatesOfStep(rt: RolloutRuntime, step: StepSpec): GateSpec[] {
+  return rt.plan.gates.filter((g) => step.gates.includes(g.name));
+}
+
+/** Records each measurement as its own event: the exact query, raw value, threshold and verdict. */
+export async function recordMeasurements(rt: RolloutRuntime, measurements: Measurement[], context: Record<string, unknown>): Promise<void> {
+  for (const m of measurements) await record(rt, EventType.measurement, { ...context, ...m });
+}
+
+export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void> {
+  const { analysis } = rt.plan;
+  const gates = gatesOfStep(rt, step);
+  const counter = new LimitCounter(analysis);
+  const severityOf = (name: string): 'critical' | 'warning' => gates.find((g) => g.name === name)?.severity ?? 'critical';
+  const signal = rt.stop.signal;
+
+  let bakedMs = 0;
+  let holdingSince: number | undefined;
+  let round = 0;
+  // Bake 0 still measures once: a step is never passed without looking.
+  while (!signal.aborted) {
+    const roundStart = Date.now();
+    const waitMs = step.bakeMs === 0 ? 0 : holdingSince !== undefined ? holdBackoff(analysis.intervalMs, Date.now() - holdingSince) : Math.min(analysis.intervalMs, step.bakeMs - bakedMs);
+    await sleep(waitMs, signal);
+    if (signal.aborted) return;
+    round += 1;
+
+    const measurements = await measureGates(rt.prometheus, gates, { signal });
+    if (signal.aborted) return;
+    await recordMeasurements(rt, measurements, { step: step.index, weight: step.weight, round, phase: 'bake' });
+    const decision = counter.record(measurements);
+
+    if (decision.kind === 'error') {
+      if (analysis.onError === 'rollback') throw new RollbackRequired('provider-error', decision.reason);
+      if (holdingSince === undefined) {
+        holdingSince = roundStart;
+        await record(rt, EventType.analysisHold, { step: step.index, weight: step.weight, holding: true, reason: decision.reason, errorTimeoutMs: analysis.errorTimeoutMs });
+      }
+      if (Date.now() - holdingSince >= analysis.errorTimeoutMs) {
+        throw new NoVerdict(`no verdict for ${formatDuration(Date.now() - holdingSince)} (errorTimeout ${formatDuration(analysis.errorTimeoutMs)}): ${decision.reason}; traffic held at ${step.weight}%`);
+      }
+      continue;
+    }
+    if (holdingSince !== undefined) {
+      holdingSince = undefined;
+      counter.resetErrors();
+      await record(rt, EventType.analysisHold, { step: step.index, weight: step.weight, holding: false, reason: 'measurements are answered again' });
+    }
+
+    if (decision.kind === 'fail') {
+      if (rt.plan.rollback.auto) throw new RollbackRequired('gate', decision.reason);
+      // Without automatic rollback a person decides, as Argo does with a paused analysis.
+      await awaitApproval(rt, step.index, step.weight, `${decision.reason}; rollback.auto is off`);
+      if (signal.aborted) return;
+    } else if (decision.kind === 'inconclusive') {
+      await onInconclusive(rt, step, decision.reason);
+      counter.forgetInconclusive(decision.gate);
+      if (signal.aborted) return;
+    }
+
+    bakedMs += Date.now() - roundStart;
+    if (bakedMs >= step.bakeMs) break;
+  }
+  if (signal.aborted) return;
+
+  // Never a false pass: a critical gate that produced no passing measurement in the whole step is inconclusive.
+  const silent = counter.neverPassed(gates.map((g) => g.name), severityOf);
+  if (silent.length > 0 && analysis.onInconclusive !== 'continue') {
+    await onInconclusive(rt, step, `gate${silent.length > 1 ? 's' : ''} ${silent.join(', ')} never passed during the bake`);
+    if (signal.aborted) return;
+  }
+  await record(rt, EventType.bakeCompleted, { step: step.index, weight: step.weight, rounds: round, bakedMs });
+}
+
+async function onInconclusive(rt: RolloutRuntime, step: StepSpec, reason: string): Promise<void> {
+  switch (rt.plan.analysis.onInconclusive) {
+    case 'rollback':
+      throw new RollbackRequired('inconclusive', reason);
+    case 'pause':
+      await awaitApproval(rt, step.index, step.weight, `inconclusive: ${reason}`);
+      return;
+    case 'continue':
+      return;
+  }
+}
+
+/** While holding on errors: retry at the interval, backing off to at most 4 intervals (and 60 s). */
+function holdBackoff(intervalMs: number, heldMs: number): number {
+  const factor = heldMs < intervalMs * 4 ? 1 : heldMs < intervalMs * 16 ? 2 : 4;
+  return Math.min(intervalMs * factor, Math.max(intervalMs, 60_000));
+}
