@@ -2,11 +2,11 @@
  * The commander program. Each action lazy-imports its command module, so `rollgate --help`
  * and `--version` load neither axios, ioredis, inquirer nor ora.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { EXIT_CODE_TABLE, ExitCode, PlanError, RollgateError, UsageError, exitCodeFor, isCommanderError } from './lib/errors.js';
 import { createUi, type Ui, type UiStreams } from './lib/ui/ui.js';
+import { TOOL_VERSION } from './lib/version.js';
 
 export interface MainIo {
   streams?: UiStreams;
@@ -14,11 +14,7 @@ export interface MainIo {
   cwd?: string;
 }
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-export function toolVersion(): string {
-  return VERSION;
-}
+const VERSION = TOOL_VERSION;
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;

@@ -7,7 +7,7 @@
  *   the engine then records an `aborted` state saying where traffic is.
  */
 import type { runAction as RunActionFn } from '../actions/run-action.js';
-import type { EventLog } from '../evidence/chain.js';
+import { sanitizeForEvidence, type EventLog } from '../evidence/chain.js';
 import type { PrometheusApi } from '../prometheus/types.js';
 import type { ResolvedPlan } from '../plan/types.js';
 import type { RolloutEvent, RolloutStatus, StateStore } from '../state/types.js';
@@ -52,6 +52,8 @@ export interface RolloutRuntime {
   /** An approval request still open when this runner took over (key = seq of its event). */
   pendingApproval: { step: number; key: number } | undefined;
   hardStop: AbortController;
+  /** Appends are serialised through this chain: the log has one writer, but several async callers. */
+  writeQueue: Promise<unknown>;
   /** Called after each event is durably appended (the Ui renders it). */
   onEvent: (event: RolloutEvent) => void;
 }
@@ -70,8 +72,13 @@ export async function record(
   data: Record<string, unknown>,
   index?: { status?: RolloutStatus; step?: number; weight?: number; reason?: string },
 ): Promise<RolloutEvent> {
-  const event = await rt.log.append(type, data);
-  if (index) await rt.store.updateRollout(rt.rolloutId, { ...index, updatedAt: event.at });
+  const write = rt.writeQueue.then(async () => {
+    const event = await rt.log.append(type, sanitizeForEvidence(data) as Record<string, unknown>);
+    if (index) await rt.store.updateRollout(rt.rolloutId, { ...index, updatedAt: event.at });
+    return event;
+  });
+  rt.writeQueue = write.catch(() => undefined);
+  const event = await write;
   rt.onEvent(event);
   return event;
 }

@@ -1,0 +1,81 @@
+import { UsageError } from '../lib/errors.js';
+import { operatorIdentity } from '../lib/operator.js';
+import { findRollout } from '../lib/rollout/find.js';
+import { reduceEvents } from '../lib/rollout/reduce.js';
+import { sleep } from '../lib/rollout/sleep.js';
+import { rollbackSession } from '../lib/rollout/session.js';
+import { isLockDead } from '../lib/state/lock-liveness.js';
+import type { StateStore } from '../lib/state/types.js';
+import { createRolloutRenderer } from '../lib/ui/rollout-view.js';
+import type { CommandContext } from './context.js';
+import { driveSession, sessionOptions, withStore } from './run-session.js';
+
+export interface RollbackInput {
+  target: string;
+  reason: string;
+  severity: 'critical' | 'major' | 'minor';
+}
+
+/**
+ * Emergency rollback. A live runner (any machine sharing the store) is asked to abort and this
+ * command follows its log until it has rolled back; an orphaned rollout is taken over and rolled
+ * back here. Exit 0 when traffic is back on stable, 4 when the rollback failed.
+ */
+export async function run(ctx: CommandContext, input: RollbackInput): Promise<number> {
+  return withStore(ctx, async (store) => {
+    const { rolloutId, view } = await findRollout(store, input.target);
+    if (view.status === 'promoted') throw new UsageError(`rollout ${rolloutId} was already promoted; rollback applies to unfinished rollouts`, 'to revert a promoted version, roll out the previous one');
+    if (view.status === 'rolled_back') {
+      ctx.ui.success(`rollout ${rolloutId} is already rolled back`);
+      if (ctx.ui.mode === 'json') ctx.ui.json({ rolloutId, service: view.service, status: view.status, step: view.step, weight: view.weight });
+      return 0;
+    }
+    await ctx.ui.confirm(`Roll back ${rolloutId} (${view.service}, canary at ${view.weight}%)?`, { default: false }).then((yes) => {
+      if (!yes) throw new UsageError('rollback not confirmed');
+    });
+    const by = operatorIdentity(ctx.env).display;
+    // Durable first: even a runner that misses the notification sees the flag on its next tick.
+    await store.requestAbort(rolloutId, { reason: input.reason, severity: input.severity, by, at: new Date().toISOString() });
+
+    const lock = view.service ? await store.getLock(view.service) : undefined;
+    if (lock && lock.rolloutId === rolloutId && !isLockDead(lock, new Date())) {
+      ctx.ui.info(`asked the runner of ${rolloutId} (pid ${lock.pid} on ${lock.host}) to roll back`);
+      return followRunner(ctx, store, rolloutId, view.plan?.rollback.timeoutMs ?? 120_000);
+    }
+    ctx.ui.info(`no live runner for ${rolloutId}: rolling it back here`);
+    const code = await driveSession(
+      ctx,
+      store,
+      (onEvent) => rollbackSession(rolloutId, { reason: input.reason, severity: input.severity }, sessionOptions(ctx, store, {}, onEvent)),
+      () => view.plan?.steps.length ?? 0,
+    );
+    return code === 1 ? 0 : code;
+  });
+}
+
+/** Tails the log of a rollout driven by another process until it has ended. */
+async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: string, rollbackTimeoutMs: number): Promise<number> {
+  const renderer = createRolloutRenderer(ctx.ui, 0);
+  let seen = (await store.readEvents(rolloutId)).length;
+  const deadline = Date.now() + rollbackTimeoutMs + 30_000;
+  try {
+    while (Date.now() < deadline) {
+      await sleep(200);
+      const events = await store.readEvents(rolloutId);
+      for (const event of events.slice(seen)) renderer.onEvent(event);
+      seen = events.length;
+      const view = reduceEvents(events);
+      if (view.status === 'rolled_back' || view.status === 'failed' || view.status === 'aborted') {
+        const ok = view.status === 'rolled_back';
+        if (ctx.ui.mode === 'json') ctx.ui.json({ kind: 'result', rolloutId, service: view.service, status: view.status, step: view.step, weight: view.weight, reason: view.reason ?? null });
+        else if (ok) ctx.ui.success(`${rolloutId} rolled back: traffic is on stable`);
+        else ctx.ui.error(`${rolloutId} ${view.status}: ${view.reason ?? ''}`);
+        return ok ? 0 : view.status === 'aborted' ? 130 : 4;
+      }
+    }
+  } finally {
+    renderer.stop();
+  }
+  ctx.ui.error(`the runner of ${rolloutId} did not finish rolling back in time; check: rollgate rollout status ${rolloutId}`);
+  return 3;
+}

@@ -1,0 +1,96 @@
+import { formatDuration } from '../lib/duration.js';
+import { findRollout } from '../lib/rollout/find.js';
+import { reduceEvents, isTerminal, type RolloutView } from '../lib/rollout/reduce.js';
+import { sleep } from '../lib/rollout/sleep.js';
+import { isLockDead } from '../lib/state/lock-liveness.js';
+import type { StateStore } from '../lib/state/types.js';
+import type { CommandContext } from './context.js';
+import { withStore } from './run-session.js';
+
+interface StatusRow {
+  rolloutId: string;
+  service: string;
+  status: string;
+  step: number;
+  steps: number;
+  weight: number;
+  runner: 'live' | 'gone' | 'none';
+  awaitingApproval: boolean;
+  reason: string | null;
+  updatedAt: string | null;
+  evidence: { stateStore: string; events: number; head: string | null };
+}
+
+async function statusOf(store: StateStore, rolloutId: string): Promise<StatusRow> {
+  const events = await store.readEvents(rolloutId);
+  const view: RolloutView = reduceEvents(events);
+  const lock = view.service ? await store.getLock(view.service) : undefined;
+  const ours = lock?.rolloutId === rolloutId ? lock : undefined;
+  const runner = ours ? (isLockDead(ours, new Date()) ? 'gone' : 'live') : isTerminal(view.status) ? 'none' : 'gone';
+  return {
+    rolloutId,
+    service: view.service,
+    status: view.status,
+    step: view.step,
+    steps: view.plan?.steps.length ?? 0,
+    weight: view.weight,
+    runner: view.status === 'paused' && !ours ? 'none' : runner,
+    awaitingApproval: view.awaitingApproval !== undefined,
+    reason: view.reason ?? null,
+    updatedAt: view.updatedAt ?? null,
+    evidence: { stateStore: store.url, events: events.length, head: events.at(-1)?.hash ?? null },
+  };
+}
+
+function describe(row: StatusRow): string {
+  const flags = [row.awaitingApproval ? 'awaiting approval' : '', row.status === 'running' && row.runner === 'gone' ? 'runner gone: resume or rollback' : ''].filter(Boolean).join(', ');
+  return flags ? `${row.status} (${flags})` : row.status;
+}
+
+function age(iso: string | null): string {
+  return iso ? `${formatDuration(Math.max(0, Date.now() - Date.parse(iso)))} ago` : '';
+}
+
+export async function run(ctx: CommandContext, input: { target?: string | undefined; watch: boolean }): Promise<number> {
+  return withStore(ctx, async (store) => {
+    const { ui } = ctx;
+    if (!input.target) {
+      const records = await store.listRollouts({ limit: 20 });
+      const rows = await Promise.all(records.map((r) => statusOf(store, r.rolloutId)));
+      if (ui.mode === 'json') ui.json({ rollouts: rows });
+      else if (rows.length === 0) ui.info(`no rollouts in ${store.url}`);
+      else ui.out(ui.table(['rollout', 'service', 'status', 'step', 'weight', 'updated'], rows.map((r) => [r.rolloutId, r.service, describe(r), `${r.step + 1}/${r.steps}`, `${r.weight}%`, age(r.updatedAt)])));
+      return 0;
+    }
+    const { rolloutId } = await findRollout(store, input.target);
+    let last = '';
+    for (;;) {
+      const row = await statusOf(store, rolloutId);
+      const snapshot = JSON.stringify({ ...row, updatedAt: null });
+      if (snapshot !== last) {
+        last = snapshot;
+        if (ui.mode === 'json') ui.json({ ...row });
+        else if (input.watch && ui.mode === 'plain') ui.info(`${row.rolloutId} ${describe(row)} step ${row.step + 1}/${row.steps} weight ${row.weight}%${row.reason ? ` — ${row.reason}` : ''}`);
+        else
+          ui.out(
+            ui.table(
+              ['field', 'value'],
+              [
+                ['rollout', row.rolloutId],
+                ['service', row.service],
+                ['status', describe(row)],
+                ['step', `${row.step + 1}/${row.steps}`],
+                ['weight', `${row.weight}%`],
+                ['runner', row.runner],
+                ['reason', row.reason ?? ''],
+                ['updated', age(row.updatedAt)],
+                ['evidence', `${row.evidence.events} events, head ${row.evidence.head?.slice(0, 12) ?? '-'}`],
+              ],
+            ),
+          );
+      }
+      if (!input.watch || isTerminal(row.status as never) || row.status === 'paused' || row.status === 'aborted') return 0;
+      await sleep(1_000);
+    }
+  });
+}

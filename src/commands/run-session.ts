@@ -1,0 +1,107 @@
+/**
+ * What `rollout run`, `rollout resume` and `rollback` share: open the store, render events,
+ * forward SIGINT/SIGTERM to the session, print the result, return the exit code.
+ */
+import type { RolloutEvent, StateStore } from '../lib/state/types.js';
+import type { Prompter, RunnerOptions } from '../lib/rollout/runtime.js';
+import type { Session, SessionOptions, SessionResult } from '../lib/rollout/session.js';
+import { createRolloutRenderer } from '../lib/ui/rollout-view.js';
+import type { Ui } from '../lib/ui/ui.js';
+import { parseDuration } from '../lib/duration.js';
+import { UsageError } from '../lib/errors.js';
+import { operatorIdentity } from '../lib/operator.js';
+import { openStateStore } from '../lib/state/open.js';
+import { prometheusOverride, resolveStateUrl, type CommandContext } from './context.js';
+
+export async function withStore<T>(ctx: CommandContext, work: (store: StateStore) => Promise<T>): Promise<T> {
+  const store = await openStateStore(resolveStateUrl(ctx), { cwd: ctx.cwd });
+  try {
+    return await work(store);
+  } finally {
+    await store.close().catch(() => undefined);
+  }
+}
+
+export function parseApprovalTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new UsageError(`--approval-timeout: "${value}" is not a duration`, 'for example: --approval-timeout 30m');
+  return ms;
+}
+
+/** The approval prompt on a terminal: promote, roll back, or keep waiting for `rollout approve`. */
+export function terminalPrompter(ui: Ui): Prompter | undefined {
+  if (!ui.canPrompt) return undefined;
+  return async (question) =>
+    ui.select(`Step ${question.step + 1} (${question.weight}%): ${question.reason}. What now?`, [
+      { name: 'Promote: go on to the next step', value: 'approve' as const },
+      { name: 'Roll back now', value: 'rollback' as const },
+      { name: 'Wait (approve later with `rollgate rollout approve`)', value: 'wait' as const },
+    ]);
+}
+
+export function sessionOptions(
+  ctx: CommandContext,
+  store: StateStore,
+  runner: Partial<RunnerOptions>,
+  onEvent: (event: RolloutEvent) => void,
+): SessionOptions {
+  const prometheusUrl = prometheusOverride(ctx);
+  const prompter = terminalPrompter(ctx.ui);
+  return {
+    store,
+    cwd: ctx.cwd,
+    env: ctx.env,
+    operator: operatorIdentity(ctx.env).display,
+    runner,
+    onEvent,
+    ...(prometheusUrl ? { prometheusUrl } : {}),
+    ...(prompter ? { prompter } : {}),
+  };
+}
+
+/** Runs a session to its end with signals forwarded, then prints the result. */
+export async function driveSession(ctx: CommandContext, store: StateStore, makeSession: (onEvent: (event: RolloutEvent) => void) => Promise<Session>, totalSteps: () => number): Promise<number> {
+  let renderer: ReturnType<typeof createRolloutRenderer> | undefined;
+  const pending: RolloutEvent[] = [];
+  const onEvent = (event: RolloutEvent): void => {
+    if (renderer) renderer.onEvent(event);
+    else pending.push(event);
+  };
+  const session = await makeSession(onEvent);
+  renderer = createRolloutRenderer(ctx.ui, totalSteps());
+  for (const event of pending.splice(0)) renderer.onEvent(event);
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    ctx.ui.warn(`${signal}: rolling back ${session.rolloutId} (press Ctrl-C again to stop at once and record where traffic is)`);
+    session.interrupt(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result: SessionResult;
+  try {
+    result = await session.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    renderer.stop();
+  }
+  const events = await store.readEvents(result.rolloutId);
+  const evidence = { stateStore: store.url, rolloutId: result.rolloutId, events: events.length, head: events.at(-1)?.hash ?? null };
+  renderResult(ctx, result, evidence);
+  return result.exitCode;
+}
+
+function renderResult(ctx: CommandContext, result: SessionResult, evidence: Record<string, unknown>): void {
+  const { ui } = ctx;
+  if (ui.mode === 'json') {
+    ui.json({ kind: 'result', rolloutId: result.rolloutId, service: result.service, status: result.status, step: result.step, weight: result.weight, reason: result.reason ?? null, exitCode: result.exitCode, evidence });
+    return;
+  }
+  const line = `${result.rolloutId}: ${result.status} at ${result.weight}%${result.reason ? ` — ${result.reason}` : ''}`;
+  if (result.exitCode === 0) ui.success(line);
+  else if (result.exitCode === 4 || result.status === 'aborted') ui.error(line);
+  else ui.warn(line);
+  ui.out(`${result.rolloutId} ${result.status} ${result.weight}%`);
+  ui.info(`evidence: rollgate evidence verify ${result.rolloutId}${ctx.global.state ? ` --state ${ctx.global.state}` : ''}`);
+}

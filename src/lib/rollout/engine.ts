@@ -1,0 +1,119 @@
+/**
+ * The forward path of the saga and the decision of how a run ends. It never prints: every step
+ * is an event in the log, and the outcome is a value the command turns into an exit code.
+ */
+import { ProviderError, StateError } from '../errors.js';
+import { awaitApproval } from './approval.js';
+import { bakeStep } from './bake.js';
+import { NoVerdict, PauseRequired, RollbackRequired } from './control.js';
+import { EventType, hookId } from './events.js';
+import type { RolloutOutcome } from './outcome.js';
+import { reduceEvents, type RolloutView } from './reduce.js';
+import { interrupted, rollBack } from './rollback.js';
+import { record, type RolloutRuntime } from './runtime.js';
+import { applyWeight, runHook } from './steps.js';
+
+/** Drives a rollout from wherever its log says it is until it is promoted, rolled back or paused. */
+export async function driveRollout(rt: RolloutRuntime): Promise<RolloutOutcome> {
+  const view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+  if (view.rollback || view.status === 'aborted') {
+    // A rollback was under way when the previous runner stopped: finish it, never go forward again.
+    return rollBack(rt, { trigger: (view.rollback?.trigger as RollbackRequired['trigger']) ?? 'takeover', reason: view.rollback?.reason ?? view.reason ?? 'resumed an interrupted rollout', by: rt.operator });
+  }
+  rt.pendingApproval = view.awaitingApproval ? { step: view.awaitingApproval.step, key: view.awaitingApproval.key } : undefined;
+  try {
+    const outcome = await forward(rt, view);
+    if (rt.stop.signal.aborted) return stopRequested(rt);
+    return outcome;
+  } catch (error) {
+    if (rt.stop.signal.aborted) return stopRequested(rt);
+    if (error instanceof RollbackRequired) {
+      return rollBack(rt, { trigger: error.trigger, reason: error.reason, by: error.by ?? rt.operator, ...(error.severity ? { severity: error.severity } : {}) });
+    }
+    const current = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+    if (error instanceof PauseRequired) {
+      await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight }, { status: 'paused', reason: error.reason });
+      return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: 5 };
+    }
+    if (error instanceof NoVerdict) {
+      await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight, noVerdict: true }, { status: 'paused', reason: error.reason });
+      return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: 3 };
+    }
+    // The store itself failed: nothing more can be recorded; let the command report it (exit 3).
+    if (error instanceof StateError) throw error;
+    // Anything unexpected while traffic is shifted: restore stable first, then report.
+    const reason = `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+    return rollBack(rt, { trigger: error instanceof ProviderError ? 'provider-error' : 'action', reason, by: rt.operator });
+  }
+}
+
+async function stopRequested(rt: RolloutRuntime): Promise<RolloutOutcome> {
+  const request = rt.stopRequest ?? { trigger: 'abort' as const, reason: 'stop requested', by: rt.operator };
+  if (rt.hardStop.signal.aborted) {
+    const view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+    return interrupted(rt, view.step, view.weight, request.reason);
+  }
+  return rollBack(rt, request);
+}
+
+async function forward(rt: RolloutRuntime, view: RolloutView): Promise<RolloutOutcome> {
+  const { plan } = rt;
+  const signal = rt.stop.signal;
+
+  for (const [index, hook] of plan.hooks.beforeRollout.entries()) {
+    if (view.finishedHooks.has(hookId('beforeRollout', index))) continue;
+    const result = await runHook(rt, 'beforeRollout', index, hook, undefined, signal);
+    if (signal.aborted) return placeholderOutcome(view);
+    if (!result.ok) throw new RollbackRequired('action', `hook beforeRollout[${index}] failed: ${result.error ?? 'failed'}`);
+  }
+
+  for (const step of plan.steps) {
+    if (view.completedSteps.has(step.index)) continue;
+    if (signal.aborted) return placeholderOutcome(view);
+    await record(rt, EventType.stepStarted, { step: step.index, weight: step.weight, bakeMs: step.bakeMs, approval: step.approval, gates: step.gates }, { status: 'running', step: step.index });
+
+    for (const [index, hook] of plan.hooks.beforeStep.entries()) {
+      if (view.finishedHooks.has(hookId('beforeStep', index, step.index))) continue;
+      const result = await runHook(rt, 'beforeStep', index, hook, step.index, signal);
+      if (signal.aborted) return placeholderOutcome(view);
+      if (!result.ok) throw new RollbackRequired('action', `hook beforeStep[${index}] failed at step ${step.index + 1}: ${result.error ?? 'failed'}`);
+    }
+
+    // Re-applying the current weight after a crash is safe; going backwards never happens here.
+    const applied = await applyWeight(rt, step.weight, { step: step.index, signal });
+    if (signal.aborted) return placeholderOutcome(view);
+    if (!applied.ok) throw new RollbackRequired('action', `traffic action failed setting ${step.weight}%: ${applied.error ?? 'failed'}`);
+
+    if (!view.bakedSteps.has(step.index)) await bakeStep(rt, step);
+    if (signal.aborted) return placeholderOutcome(view);
+
+    if (step.approval && !view.approvedSteps.has(step.index)) {
+      await awaitApproval(rt, step.index, step.weight, `step ${step.index + 1} (${step.weight}%) asks for approval`, true);
+      if (signal.aborted) return placeholderOutcome(view);
+    }
+
+    for (const [index, hook] of plan.hooks.afterStep.entries()) {
+      if (view.finishedHooks.has(hookId('afterStep', index, step.index))) continue;
+      const result = await runHook(rt, 'afterStep', index, hook, step.index, signal);
+      if (signal.aborted) return placeholderOutcome(view);
+      if (!result.ok) throw new RollbackRequired('action', `hook afterStep[${index}] failed at step ${step.index + 1}: ${result.error ?? 'failed'}`);
+    }
+    await record(rt, EventType.stepCompleted, { step: step.index, weight: step.weight });
+  }
+
+  // Promotion is done once the last weight holds; a failing notification does not undo it.
+  const warnings: string[] = [];
+  for (const [index, hook] of plan.hooks.afterPromotion.entries()) {
+    if (view.finishedHooks.has(hookId('afterPromotion', index))) continue;
+    const result = await runHook(rt, 'afterPromotion', index, hook, undefined, rt.hardStop.signal);
+    if (!result.ok) warnings.push(`afterPromotion[${index}]: ${result.error ?? 'failed'}`);
+  }
+  const last = plan.steps.at(-1)!;
+  await record(rt, EventType.promoted, { step: last.index, weight: last.weight, warnings, dryRun: rt.options.dryRun }, { status: 'promoted', step: last.index, weight: last.weight });
+  return { status: 'promoted', step: last.index, weight: last.weight, exitCode: 0, ...(warnings.length ? { reason: `promoted with warnings: ${warnings.join('; ')}` } : {}) };
+}
+
+/** Returned when the forward path stops early; driveRollout replaces it with the rollback's outcome. */
+function placeholderOutcome(view: RolloutView): RolloutOutcome {
+  return { status: 'running', step: view.step, weight: view.weight, exitCode: 1 };
+}

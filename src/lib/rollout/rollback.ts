@@ -1,0 +1,121 @@
+/**
+ * The rollback saga: compensations of everything executed (reverse order), weight back to 0,
+ * `onRollback` hooks, then verification that stable is healthy. Idempotent: it reads how far an
+ * earlier attempt got from the log and does only the rest, so a second run (or a run after a
+ * crash half way through) ends in the same state.
+ */
+import { formatDuration } from '../duration.js';
+import { measureGates } from '../gates/measure.js';
+import { EventType, parseHookId, type RollbackTrigger } from './events.js';
+import type { RolloutOutcome } from './outcome.js';
+import { reduceEvents } from './reduce.js';
+import { actionVars, record, type RolloutRuntime } from './runtime.js';
+import { sleep } from './sleep.js';
+import { applyWeight, hookSpec, perform, resultData, runHook } from './steps.js';
+import { recordMeasurements } from './bake.js';
+
+export interface RollbackRequest {
+  trigger: RollbackTrigger;
+  reason: string;
+  by: string;
+  severity?: string;
+}
+
+export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Promise<RolloutOutcome> {
+  const signal = rt.hardStop.signal;
+  const deadline = Date.now() + rt.plan.rollback.timeoutMs;
+  const bound = setTimeout(() => rt.hardStop.abort(), rt.plan.rollback.timeoutMs);
+  bound.unref();
+  try {
+    let view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+    const fromWeight = view.weightUncertain ?? view.weight;
+    if (!view.rollback) {
+      await record(
+        rt,
+        EventType.rollbackStarted,
+        { trigger: request.trigger, reason: request.reason, by: request.by, ...(request.severity ? { severity: request.severity } : {}), fromWeight, step: view.step },
+        { status: 'running', reason: request.reason },
+      );
+      view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+    }
+    const reason = view.rollback?.reason ?? request.reason;
+
+    // 1. Compensations, newest first; an execution whose outcome is unknown is compensated too.
+    const incomplete: string[] = [];
+    for (const id of [...view.executedHooks].reverse()) {
+      if (view.compensated.has(id) || signal.aborted) continue;
+      const parsed = parseHookId(id);
+      const spec = parsed ? hookSpec(rt, parsed.point, parsed.index) : undefined;
+      if (!spec?.undo) continue;
+      await record(rt, EventType.compensationStarted, { hook: id });
+      const vars = actionVars(rt, parsed?.step !== undefined ? { step: String(parsed.step) } : {});
+      const result = await perform(rt, spec.undo, vars, signal);
+      await record(rt, EventType.compensationFinished, { hook: id, ok: result.ok, action: resultData(result) });
+      if (!result.ok) incomplete.push(`${id}: ${result.error ?? 'failed'}`);
+    }
+
+    // 2. Traffic back to stable. Retried until the rollback's time bound.
+    if (!signal.aborted) {
+      const restored = await applyWeight(rt, 0, { step: view.step, rollback: true, signal, deadline });
+      if (!restored.ok) {
+        const where = fromWeight > 0 ? `the canary may still receive ${fromWeight}% of traffic` : 'traffic state unknown';
+        const why = `traffic could not be restored: ${restored.error ?? 'the traffic action failed'}; ${where}`;
+        await record(rt, EventType.rollbackFailed, { reason: why, weight: fromWeight, incomplete }, { status: 'failed', reason: why });
+        return { status: 'failed', step: view.step, weight: fromWeight, reason: why, exitCode: 4 };
+      }
+    }
+    if (signal.aborted) return interrupted(rt, view.step, fromWeight, reason);
+
+    // 3. onRollback hooks (notifications etc.); failures are recorded, they do not undo the rollback.
+    const done = reduceEvents(await rt.store.readEvents(rt.rolloutId)).rollback?.onRollbackDone ?? new Set<string>();
+    for (const [index, hook] of rt.plan.hooks.onRollback.entries()) {
+      if (done.has(`onRollback[${index}]`) || signal.aborted) continue;
+      const result = await runHook(rt, 'onRollback', index, hook, undefined, signal);
+      if (!result.ok) incomplete.push(`onRollback[${index}]: ${result.error ?? 'failed'}`);
+    }
+
+    // 4. Verify that stable is healthy now.
+    let verified: boolean | undefined;
+    const verify = rt.plan.rollback.verify;
+    if (verify && !signal.aborted) verified = await verifyStable(rt, verify.gates, verify.withinMs, signal);
+    if (signal.aborted) return interrupted(rt, view.step, 0, reason);
+
+    const problems = [...incomplete, ...(verified === false ? [`stable did not pass ${verify!.gates.join(', ')} within ${formatDuration(verify!.withinMs)}`] : [])];
+    await record(rt, EventType.rolledBack, { reason, trigger: view.rollback?.trigger ?? request.trigger, verified: verified ?? null, incomplete: problems }, { status: 'rolled_back', weight: 0, reason });
+    if (problems.length > 0) {
+      return { status: 'rolled_back', step: view.step, weight: 0, reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, exitCode: 4 };
+    }
+    return { status: 'rolled_back', step: view.step, weight: 0, reason, exitCode: request.trigger === 'signal' ? 130 : 1 };
+  } finally {
+    clearTimeout(bound);
+  }
+}
+
+/** Measures the verification gates until all pass or `withinMs` runs out. */
+async function verifyStable(rt: RolloutRuntime, names: string[], withinMs: number, signal: AbortSignal): Promise<boolean> {
+  const gates = rt.plan.gates.filter((g) => names.includes(g.name));
+  const deadline = Date.now() + withinMs;
+  const pauseMs = Math.min(rt.plan.analysis.intervalMs, 5_000);
+  let round = 0;
+  for (;;) {
+    round += 1;
+    const measurements = await measureGates(rt.prometheus, gates, { signal });
+    if (signal.aborted) return false;
+    await recordMeasurements(rt, measurements, { phase: 'verify', round });
+    const passed = measurements.every((m) => m.verdict === 'pass' || m.severity === 'warning');
+    if (passed || Date.now() + pauseMs > deadline) {
+      await record(rt, EventType.verification, { passed, gates: names, rounds: round });
+      return passed;
+    }
+    await sleep(pauseMs, signal);
+  }
+}
+
+/** Second interrupt or the rollback's time bound: leave a record saying exactly where traffic is. */
+export async function interrupted(rt: RolloutRuntime, step: number, weight: number, reason: string): Promise<RolloutOutcome> {
+  const view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+  const where = view.weightUncertain !== undefined ? `a change to ${view.weightUncertain}% was under way (outcome unknown); last confirmed weight ${view.weight}%` : `canary weight ${view.weight}%`;
+  const why = `stopped before the rollback finished (${reason}); ${where}; finish with \`rollgate rollback ${rt.rolloutId}\` or \`rollgate rollout resume ${rt.rolloutId}\``;
+  await record(rt, EventType.aborted, { reason: why, weight: view.weight, weightUncertain: view.weightUncertain ?? null }, { status: 'aborted', reason: why });
+  return { status: 'aborted', step, weight: view.weight ?? weight, reason: why, exitCode: 130 };
+}

@@ -1,0 +1,241 @@
+/**
+ * A runner session: everything around the engine that a process must hold while it drives a
+ * rollout — the service lock and its heartbeat, the abort watch, the event log — and lets go of
+ * when it ends, whatever happens. `rollout run`, `rollout resume` and `rollback` (taking over an
+ * orphaned rollout) all go through here.
+ */
+import { hostname, userInfo } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { runAction } from '../actions/run-action.js';
+import { EventLog, sanitizeForEvidence } from '../evidence/chain.js';
+import { LockHeldError, StateError, UsageError } from '../errors.js';
+import type { ResolvedPlan } from '../plan/types.js';
+import { createPrometheusClient } from '../prometheus/client.js';
+import { isLockDead } from '../state/lock-liveness.js';
+import type { LockOwner, RolloutEvent, StateStore } from '../state/types.js';
+import { redactDeep } from '../redact.js';
+import { TOOL_VERSION } from '../version.js';
+import { formatDuration } from '../duration.js';
+import { driveRollout } from './engine.js';
+import { EventType } from './events.js';
+import type { RolloutOutcome } from './outcome.js';
+import { isTerminal, reduceEvents } from './reduce.js';
+import { rollBack } from './rollback.js';
+import { newRolloutId } from './rollout-id.js';
+import { record, requestStop, type Prompter, type RolloutRuntime, type RunnerOptions } from './runtime.js';
+
+export const LOCK_TTL_MS = 15_000;
+const HEARTBEAT_MS = 5_000;
+
+export interface SessionOptions {
+  store: StateStore;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  operator: string;
+  /** --prometheus / ROLLGATE_PROMETHEUS_URL, beating the plan snapshot on resume. */
+  prometheusUrl?: string;
+  runner: Partial<RunnerOptions>;
+  prompter?: Prompter;
+  onEvent: (event: RolloutEvent) => void;
+}
+
+export interface SessionResult extends RolloutOutcome {
+  rolloutId: string;
+  service: string;
+}
+
+const DEFAULT_RUNNER: RunnerOptions = { dryRun: false, onApproval: 'wait', approvalTimeoutMs: 24 * 3_600_000, pollMs: 250 };
+
+/** Handle for the command: run it, and forward signals to it. */
+export interface Session {
+  readonly rolloutId: string;
+  run(): Promise<SessionResult>;
+  /** First call: stop going forward and roll back. Second call: stop now and record where traffic is. */
+  interrupt(signalName: string): void;
+}
+
+function lockOwner(rolloutId: string): LockOwner {
+  const now = new Date().toISOString();
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep "unknown"
+  }
+  return { token: randomUUID(), rolloutId, pid: process.pid, host: hostname(), user, acquiredAt: now, heartbeatAt: now, ttlMs: LOCK_TTL_MS };
+}
+
+function describeHolder(holder: LockOwner): string {
+  const age = Date.now() - Date.parse(holder.heartbeatAt);
+  return `rollout ${holder.rolloutId} (pid ${holder.pid} on ${holder.host}, user ${holder.user}, heartbeat ${formatDuration(Math.max(0, age))} ago)`;
+}
+
+/**
+ * Takes the service lock for a rollout. A live holder is never displaced. A dead holder's lock is
+ * taken over only when `takeOverFor` says it belongs to the rollout we are continuing.
+ */
+async function acquireLock(store: StateStore, service: string, owner: LockOwner, mayTakeOver: (holder: LockOwner) => boolean): Promise<void> {
+  const result = await store.acquireLock(service, owner);
+  if (result.acquired) return;
+  const holder = result.holder;
+  const dead = isLockDead(holder, new Date());
+  if (!dead) {
+    throw new LockHeldError(`service ${service} is locked by ${describeHolder(holder)}`, `wait for it to finish, or stop it with: rollgate rollback ${holder.rolloutId} --reason "..."`);
+  }
+  if (!mayTakeOver(holder)) {
+    throw new LockHeldError(
+      `service ${service} is locked by ${describeHolder(holder)}, whose runner is gone`,
+      `its traffic state is recorded; finish it first: rollgate rollout resume ${holder.rolloutId}  or  rollgate rollback ${holder.rolloutId} --reason "..."`,
+    );
+  }
+  if (!(await store.takeOverLock(service, holder.token, owner))) {
+    throw new LockHeldError(`service ${service}: another process took over ${holder.rolloutId} first`);
+  }
+}
+
+function buildRuntime(options: SessionOptions, rolloutId: string, plan: ResolvedPlan, log: EventLog): RolloutRuntime {
+  const prometheusConfig = options.prometheusUrl ? { ...plan.prometheus, url: options.prometheusUrl } : plan.prometheus;
+  const rt: RolloutRuntime = {
+    rolloutId,
+    plan,
+    store: options.store,
+    log,
+    prometheus: createPrometheusClient(prometheusConfig, { env: options.env }),
+    runAction,
+    operator: options.operator,
+    options: { ...DEFAULT_RUNNER, approvalTimeoutMs: plan.approvalTimeoutMs, ...stripUndefined(options.runner) },
+    cwd: options.cwd,
+    env: options.env,
+    secrets: [],
+    stop: new AbortController(),
+    stopRequest: undefined,
+    pendingApproval: undefined,
+    hardStop: new AbortController(),
+    writeQueue: Promise.resolve(),
+    onEvent: options.onEvent,
+    ...(options.prompter ? { prompter: options.prompter } : {}),
+  };
+  return rt;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Runs `work` while holding the lock: heartbeat, abort watch and signal forwarding around it,
+ * all released in `finally`.
+ */
+async function holdWhile(rt: RolloutRuntime, owner: LockOwner, work: () => Promise<RolloutOutcome>): Promise<SessionResult> {
+  const { store, plan } = rt;
+  const heartbeat = setInterval(() => {
+    store.heartbeat(plan.service, owner.token).then(
+      (still) => {
+        if (!still) {
+          // Someone judged us dead and took over: stop at once rather than write beside them.
+          requestStop(rt, { trigger: 'takeover', reason: 'the service lock was lost', by: rt.operator });
+          rt.hardStop.abort();
+        }
+      },
+      () => undefined, // a missed heartbeat is retried on the next tick
+    );
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+  const unwatch = await store.watchAbort(rt.rolloutId, (request) => {
+    requestStop(rt, { trigger: 'abort', reason: request.reason, by: request.by, severity: request.severity });
+  });
+  // Record an abort request in the log before acting on it, so the evidence says who asked and why.
+  const onStop = (): void => {
+    const req = rt.stopRequest;
+    if (req?.trigger === 'abort') void record(rt, EventType.abortRequested, { reason: req.reason, by: req.by, severity: req.severity ?? 'critical' }).catch(() => undefined);
+  };
+  rt.stop.signal.addEventListener('abort', onStop, { once: true });
+  try {
+    const outcome = await work();
+    return { ...outcome, rolloutId: rt.rolloutId, service: plan.service };
+  } finally {
+    clearInterval(heartbeat);
+    await unwatch().catch(() => undefined);
+    await store.releaseLock(plan.service, owner.token).catch(() => undefined);
+  }
+}
+
+/** Starts a new rollout of a loaded plan. */
+export async function startSession(plan: ResolvedPlan, options: SessionOptions): Promise<Session> {
+  const { store } = options;
+  const rolloutId = newRolloutId(plan.service);
+  const owner = lockOwner(rolloutId);
+  await acquireLock(store, plan.service, owner, () => false);
+  try {
+    const now = new Date().toISOString();
+    await store.createRollout({ rolloutId, service: plan.service, planName: plan.name, planFile: plan.file, planSha256: plan.sha256, status: 'running', step: -1, weight: 0, createdAt: now, updatedAt: now, operator: options.operator });
+    const log = await EventLog.open(store, rolloutId);
+    const rt = buildRuntime(options, rolloutId, plan, log);
+    await record(rt, EventType.started, {
+      service: plan.service,
+      planName: plan.name,
+      planFile: plan.file,
+      planSha256: plan.sha256,
+      plan: sanitizeForEvidence(redactDeep(plan, [])) as Record<string, unknown>,
+      operator: options.operator,
+      toolVersion: TOOL_VERSION,
+      stateStore: store.url,
+      prometheus: rt.prometheus.url,
+      dryRun: rt.options.dryRun,
+    });
+    return sessionHandle(rt, owner, () => driveRollout(rt));
+  } catch (error) {
+    await store.releaseLock(plan.service, owner.token).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Loads a recorded rollout and takes its lock (taking over from a dead runner only). */
+async function takeOver(target: string, options: SessionOptions, verb: string): Promise<{ rt: RolloutRuntime; owner: LockOwner }> {
+  const { store } = options;
+  const events = await store.readEvents(target);
+  const view = reduceEvents(events);
+  if (!view.plan) throw new StateError(`rollout ${target} has no rollout.started event in ${store.url}; cannot ${verb} it`);
+  const owner = lockOwner(target);
+  await acquireLock(store, view.plan.service, owner, (holder) => holder.rolloutId === target);
+  try {
+    const log = await EventLog.open(store, target);
+    const rt = buildRuntime(options, target, view.plan, log);
+    return { rt, owner };
+  } catch (error) {
+    await store.releaseLock(view.plan.service, owner.token).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Continues a rollout whose runner died, paused for approval, or was aborted half way. */
+export async function resumeSession(rolloutId: string, options: SessionOptions): Promise<Session> {
+  const view = reduceEvents(await options.store.readEvents(rolloutId));
+  if (isTerminal(view.status)) {
+    throw new UsageError(`rollout ${rolloutId} has already ended: ${view.status}${view.reason ? ` (${view.reason})` : ''}`, view.status === 'failed' ? `finish its rollback with: rollgate rollback ${rolloutId} --reason "..."` : undefined);
+  }
+  const { rt, owner } = await takeOver(rolloutId, options, 'resume');
+  await record(rt, EventType.resumed, { by: options.operator, fromStatus: view.status, step: view.step, weight: view.weight, weightUncertain: view.weightUncertain ?? null });
+  return sessionHandle(rt, owner, () => driveRollout(rt));
+}
+
+/** Takes over an orphaned (or paused/aborted/failed) rollout and rolls it back in this process. */
+export async function rollbackSession(rolloutId: string, request: { reason: string; severity: string }, options: SessionOptions): Promise<Session> {
+  const { rt, owner } = await takeOver(rolloutId, options, 'roll back');
+  const view = reduceEvents(await options.store.readEvents(rolloutId));
+  if (!view.rollback) await record(rt, EventType.abortRequested, { reason: request.reason, by: options.operator, severity: request.severity, takenOver: true });
+  return sessionHandle(rt, owner, () => rollBack(rt, { trigger: 'abort', reason: request.reason, by: options.operator, severity: request.severity }));
+}
+
+function sessionHandle(rt: RolloutRuntime, owner: LockOwner, work: () => Promise<RolloutOutcome>): Session {
+  let interrupts = 0;
+  return {
+    rolloutId: rt.rolloutId,
+    run: () => holdWhile(rt, owner, work),
+    interrupt(signalName: string) {
+      interrupts += 1;
+      if (interrupts === 1) requestStop(rt, { trigger: 'signal', reason: `${signalName} received`, by: rt.operator });
+      else rt.hardStop.abort();
+    },
+  };
+}

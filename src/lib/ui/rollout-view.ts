@@ -1,0 +1,132 @@
+/**
+ * Renders a rollout's events as they happen:
+ * - tty:   a spinner line (step, weight, bake countdown, each gate's last value) plus a log line per milestone;
+ * - plain: one timestamped line per event on stderr;
+ * - json:  one NDJSON line per event on stdout (the command prints the result line last).
+ */
+import type { RolloutEvent } from '../state/types.js';
+import type { Spinner, Ui } from './ui.js';
+import { formatDuration } from '../duration.js';
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
+}
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
+}
+function fmtValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/\.?0+$/, '');
+  if (value === null || value === undefined) return 'no value';
+  return String(value);
+}
+
+/** One line a person can read for an event, or undefined for events only the log needs. */
+export function describeEvent(event: RolloutEvent, totalSteps: number): { level: 'info' | 'success' | 'warn' | 'error'; line: string } | undefined {
+  const d = event.data;
+  const stepNo = (num(d.step) ?? 0) + 1;
+  switch (event.type) {
+    case 'rollout.started':
+      return { level: 'info', line: `rollout ${event.rolloutId} started: ${text(d.planName)} for ${text(d.service)}${d.dryRun === true ? ' (dry run)' : ''}` };
+    case 'rollout.resumed':
+      return { level: 'info', line: `rollout resumed by ${text(d.by)} (was ${text(d.fromStatus)}, weight ${fmtValue(d.weight)}%)` };
+    case 'step.started':
+      return { level: 'info', line: `step ${stepNo}/${totalSteps}: canary ${fmtValue(d.weight)}%, bake ${formatDuration(num(d.bakeMs) ?? 0)}` };
+    case 'weight.applied':
+      return d.ok === true
+        ? { level: 'success', line: `weight ${fmtValue(d.weight)}% applied${d.rollback === true ? ' (rollback)' : ''}` }
+        : { level: 'error', line: `setting weight ${fmtValue(d.weight)}% failed: ${text((d.action as { error?: string } | undefined)?.error)}` };
+    case 'hook.finished':
+      return d.ok === true ? { level: 'info', line: `hook ${text(d.hook)} done` } : { level: 'warn', line: `hook ${text(d.hook)} failed: ${text((d.action as { error?: string } | undefined)?.error)}` };
+    case 'measurement': {
+      const verdict = text(d.verdict);
+      const line = `${d.phase === 'verify' ? 'verify ' : ''}gate ${text(d.gate)}: ${verdict} (${fmtValue(d.value)}; ${text(d.threshold)})${verdict === 'pass' ? '' : ` — ${text(d.reason)}`}`;
+      return { level: verdict === 'pass' ? 'info' : verdict === 'fail' ? (d.severity === 'warning' ? 'warn' : 'error') : 'warn', line };
+    }
+    case 'analysis.hold':
+      return d.holding === true ? { level: 'warn', line: `holding weight ${fmtValue(d.weight)}%: ${text(d.reason)}` } : { level: 'info', line: `hold released: ${text(d.reason)}` };
+    case 'step.completed':
+      return { level: 'success', line: `step ${stepNo}/${totalSteps} passed at ${fmtValue(d.weight)}%` };
+    case 'approval.requested':
+      return { level: 'warn', line: `waiting for approval: ${text(d.reason)} — approve with: rollgate rollout approve ${event.rolloutId}` };
+    case 'approval.decided':
+      return { level: 'info', line: `${d.decision === 'approve' ? 'approved' : 'rollback chosen'} by ${text(d.by)}${d.comment ? ` (${text(d.comment)})` : ''}` };
+    case 'rollout.paused':
+      return { level: 'warn', line: `paused: ${text(d.reason)} — continue with: rollgate rollout resume ${event.rolloutId}` };
+    case 'abort.requested':
+      return { level: 'warn', line: `abort requested by ${text(d.by)}: ${text(d.reason)}` };
+    case 'rollback.started':
+      return { level: 'error', line: `rolling back from ${fmtValue(d.fromWeight)}%: ${text(d.reason)}` };
+    case 'compensation.finished':
+      return d.ok === true ? { level: 'info', line: `compensated ${text(d.hook)}` } : { level: 'error', line: `compensation of ${text(d.hook)} failed` };
+    case 'rollback.verification':
+      return d.passed === true ? { level: 'success', line: 'stable verified healthy' } : { level: 'error', line: 'stable did NOT pass verification' };
+    case 'rollout.promoted':
+      return { level: 'success', line: `promoted at ${fmtValue(d.weight)}%` };
+    case 'rollout.rolled_back':
+      return { level: 'warn', line: `rolled back: ${text(d.reason)}` };
+    case 'rollback.failed':
+      return { level: 'error', line: `ROLLBACK FAILED: ${text(d.reason)}` };
+    case 'rollout.aborted':
+      return { level: 'error', line: `aborted: ${text(d.reason)}` };
+    default:
+      return undefined;
+  }
+}
+
+export interface RolloutRenderer {
+  onEvent(event: RolloutEvent): void;
+  stop(): void;
+}
+
+export function createRolloutRenderer(ui: Ui, totalSteps: number): RolloutRenderer {
+  if (ui.mode === 'json') {
+    return {
+      onEvent: (event) => ui.json({ kind: 'event', ...event }),
+      stop: () => undefined,
+    };
+  }
+  if (ui.mode !== 'tty') {
+    return {
+      onEvent: (event) => {
+        const described = describeEvent(event, totalSteps);
+        if (described) ui.log(described.level, described.line);
+      },
+      stop: () => undefined,
+    };
+  }
+  // TTY: a live status line plus log lines for milestones (measurements only update the status line).
+  let spinner: Spinner | undefined;
+  let starting: Promise<void> | undefined;
+  let status = { step: 0, weight: 0, bakeEnds: 0, gates: new Map<string, string>() };
+  const render = (): string => {
+    const left = status.bakeEnds > 0 ? ` · bake ${formatDuration(Math.max(0, status.bakeEnds - Date.now()))} left` : '';
+    const gates = [...status.gates.entries()].map(([name, v]) => `${name} ${v}`).join('  ');
+    return `step ${status.step}/${totalSteps} · canary ${status.weight}%${left}${gates ? ` · ${gates}` : ''}`;
+  };
+  const ticker = setInterval(() => spinner?.update(render()), 1_000);
+  ticker.unref();
+  return {
+    onEvent(event) {
+      const d = event.data;
+      if (event.type === 'step.started') {
+        status = { step: (num(d.step) ?? 0) + 1, weight: num(d.weight) ?? 0, bakeEnds: Date.now() + (num(d.bakeMs) ?? 0), gates: new Map() };
+        starting ??= ui.spinner(render()).then((s) => {
+          spinner = s;
+        });
+      }
+      if (event.type === 'measurement') {
+        const mark = d.verdict === 'pass' ? ui.paint.green('✔') : d.verdict === 'fail' ? ui.paint.red('✖') : ui.paint.yellow('?');
+        status.gates.set(text(d.gate), `${fmtValue(d.value)} ${mark}`);
+        spinner?.update(render());
+        if (d.verdict === 'pass') return;
+      }
+      const described = describeEvent(event, totalSteps);
+      if (described) ui.log(described.level, described.line);
+      spinner?.update(render());
+    },
+    stop() {
+      clearInterval(ticker);
+      spinner?.stop();
+    },
+  };
+}
