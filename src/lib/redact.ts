@@ -1,0 +1,145 @@
+/**
+ * Secret redaction for everything rollgate shows or stores: action results, logs, evidence and
+ * reports. The contract says secrets never appear in output, logs or evidence, so every path that
+ * turns outside data into text for a person goes through one of these functions.
+ *
+ * Two complementary mechanisms:
+ * - by value: `redactText` replaces every occurrence of a known secret (read from a file or the
+ *   environment at run time) wherever it shows up, e.g. echoed back in a response body;
+ * - by name: headers, URL credentials, query parameters and object keys that conventionally hold
+ *   secrets are masked even when their value is not in the list.
+ */
+
+export const REDACTED = '***';
+
+/**
+ * Secrets shorter than this are not redacted by value: masking every "a" or "10" in an output
+ * would destroy it while protecting nothing (such a value is not a credential).
+ */
+export const MIN_SECRET_LENGTH = 4;
+
+/** Header names that always carry credentials. */
+const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
+/** Anything that looks like it names a credential. Over-masking is cheap; a leak is not. */
+const SENSITIVE_NAME_RE = /token|secret|passw|auth|key|cookie|session|credential/i;
+/**
+ * Object keys whose value is a secret. Keys ending in File/Env (`bearerTokenFile`, `passwordEnv`)
+ * hold a path or a variable name, not the secret itself, and are kept so reports stay useful.
+ */
+const SENSITIVE_KEY_RE = /password|passwd|secret|token|authorization|api[-_]?key|cookie|credential/i;
+const REFERENCE_KEY_RE = /(?:File|Env)$/;
+
+/** The distinct secrets worth redacting, longest first so a secret containing another is masked whole. */
+function usableSecrets(secrets: readonly string[]): string[] {
+  return [...new Set(secrets.filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH))].sort(
+    (a, b) => b.length - a.length,
+  );
+}
+
+/**
+ * Replaces every occurrence of each secret (at least MIN_SECRET_LENGTH characters long) with `***`.
+ * The URL-encoded form of a secret is masked too, since servers often echo request URLs back.
+ */
+export function redactText(text: string, secrets: readonly string[]): string {
+  let result = text;
+  for (const secret of usableSecrets(secrets)) {
+    result = result.split(secret).join(REDACTED);
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) result = result.split(encoded).join(REDACTED);
+  }
+  return result;
+}
+
+/**
+ * Removes a secret cut in two by truncation: when `text` ends with the beginning of a secret (or,
+ * with `side: 'start'`, begins with its end), that fragment is dropped. Call it on text already
+ * passed through redactText, at the edges where output was cut.
+ */
+export function trimSecretFragment(text: string, secrets: readonly string[], side: 'start' | 'end'): string {
+  let cut = 0;
+  for (const secret of usableSecrets(secrets)) {
+    for (let length = secret.length - 1; length > cut; length--) {
+      const fragment = side === 'end' ? secret.slice(0, length) : secret.slice(secret.length - length);
+      if (side === 'end' ? text.endsWith(fragment) : text.startsWith(fragment)) {
+        cut = length;
+        break;
+      }
+    }
+  }
+  if (cut === 0) return text;
+  return side === 'end' ? text.slice(0, text.length - cut) : text.slice(cut);
+}
+
+/**
+ * Masks the credentials of a URL: `https://user:pass@host/x?token=abc` becomes
+ * `https://***@host/x?token=***`. Works on the text (not through `new URL`), so the rest of the
+ * string is left exactly as it was, and on strings that are not valid URLs too.
+ */
+export function redactUrl(url: string): string {
+  return url
+    .replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#@]*@/, `$1${REDACTED}@`)
+    .replace(/([?&;])([^=&#;]*)=([^&#;]*)/g, (whole, sep: string, name: string) =>
+      SENSITIVE_NAME_RE.test(decodeSafely(name)) ? `${sep}${name}=${REDACTED}` : whole,
+    );
+}
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** True when a header of this name carries credentials and its value must never be shown. */
+export function isSensitiveHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SENSITIVE_HEADERS.has(lower) || SENSITIVE_NAME_RE.test(lower);
+}
+
+/** A copy of the headers with the value of every credential-bearing header replaced by `***`. */
+export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSensitiveHeader(name) ? REDACTED : value]));
+}
+
+/**
+ * A deep copy of a JSON-like value for display or storage: values under secret-looking keys
+ * (password, token, secret, authorization, api key, cookie) become `***`, every string is passed
+ * through redactText, and URLs lose their credentials. Non-plain objects (Date, Buffer) pass through.
+ */
+export function redactDeep<T>(value: T, secrets: readonly string[] = []): T {
+  return redactValue(value, usableSecrets(secrets), new WeakSet()) as T;
+}
+
+function redactValue(value: unknown, secrets: string[], seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') {
+    const masked = secrets.length > 0 ? redactText(value, secrets) : value;
+    return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(masked) ? redactUrl(masked) : masked;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  // `seen` holds the ancestors only, so an object shared by two branches is copied twice, not flagged.
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  const copy = Array.isArray(value)
+    ? value.map((item) => redactValue(item, secrets, seen))
+    : Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, isSecretKey(key) ? redactAll(item) : redactValue(item, secrets, seen)]),
+      );
+  seen.delete(value);
+  return copy;
+}
+
+function isSecretKey(key: string): boolean {
+  return SENSITIVE_KEY_RE.test(key) && !REFERENCE_KEY_RE.test(key);
+}
+
+/** Under a secret key, every leaf is a secret: `{ token: { value: "x" } }` keeps its shape only. */
+function redactAll(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactAll);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactAll(item)]));
+  }
+  return value === null || value === undefined ? value : REDACTED;
+}
