@@ -18,6 +18,11 @@ export interface RolloutEvent {
   type: string;
   prev: string;
   data: Record<string, unknown>;
+  /**
+   * sha256 of this event's own canonical JSON (every field but `hash`). Set by EventLog; without it a
+   * change to the LAST event would go unnoticed, since no later `prev` covers it.
+   */
+  hash?: string;
 }
 
 /** Index record of a rollout; the event log stays the source of truth, this is for listing and lookups. */
