@@ -1,0 +1,66 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ANSI, runCli } from '../support/cli.js';
+
+const HEAVY = ['ioredis', 'axios', '@inquirer/prompts', 'ora', 'execa', 'cli-table3'];
+const TRACE = fileURLToPath(new URL('../support/module-trace/register.mjs', import.meta.url));
+
+async function packagesLoadedBy(args: string[]): Promise<string[]> {
+  const out = join(mkdtempSync(join(tmpdir(), 'rollgate-trace-')), 'trace.txt');
+  writeFileSync(out, '');
+  const result = await runCli(args, { nodeArgs: ['--import', TRACE], env: { MODULE_TRACE_FILE: out } });
+  expect(result.code).toBe(0);
+  return readFileSync(out, 'utf8').split('\n').filter(Boolean);
+}
+
+describe('CLI frame', () => {
+  it('--help and --version load none of the heavy modules', async () => {
+    for (const args of [['--help'], ['--version'], ['help', 'exit-codes'], ['rollout', 'run', '--help']]) {
+      const loaded = await packagesLoadedBy(args);
+      expect(loaded).toContain('commander'); // the trace works
+      for (const heavy of HEAVY) expect(loaded.filter((p) => p === heavy || p.startsWith(`${heavy}/`)), `${args.join(' ')} loaded ${heavy}`).toEqual([]);
+    }
+  });
+
+  it('prints the exit code table', async () => {
+    const result = await runCli(['help', 'exit-codes']);
+    expect(result.code).toBe(0);
+    for (const code of ['0', '1', '2', '3', '4', '5', '130']) expect(result.stdout).toMatch(new RegExp(`^\\s+${code}\\s+\\S`, 'm'));
+    expect(result.stdout).toContain('rollback failed or is incomplete');
+    const json = await runCli(['--json', 'help', 'exit-codes']);
+    const doc = JSON.parse(json.stdout) as { schemaVersion: number; exitCodes: Array<{ code: number }> };
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.exitCodes.map((e) => e.code)).toEqual([0, 1, 2, 3, 4, 5, 130]);
+  });
+
+  it('every command help ends with examples', async () => {
+    const commands = [['plan', 'validate'], ['plan', 'show'], ['schema'], ['gate', 'check'], ['rollout', 'run'], ['rollout', 'status'], ['rollout', 'approve'], ['rollout', 'resume'], ['rollback'], ['evidence', 'verify']];
+    for (const command of commands) {
+      const result = await runCli([...command, '--help']);
+      expect(result.code, command.join(' ')).toBe(0);
+      const examples = result.stdout.split('Examples:')[1] ?? '';
+      expect(examples.match(/\$ rollgate /g)?.length ?? 0, command.join(' ')).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('a usage error exits 2 with a message and, with --json, only an error document on stdout', async () => {
+    const result = await runCli(['rollout', 'run']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("missing required argument 'plan'");
+    expect(result.stdout).toBe('');
+    const json = await runCli(['--json', 'no-such-command']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1, error: { kind: 'usage' } });
+  });
+
+  it('no ANSI escape in plain mode; no stack trace without --verbose', async () => {
+    const result = await runCli(['rollout', 'status', 'nothing-here'], { env: { ROLLGATE_STATE: `file:${mkdtempSync(join(tmpdir(), 'rollgate-state-'))}` } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^\d{4}-\d{2}-\d{2}T\S+Z error no rollout or service "nothing-here"/m);
+    expect(result.stderr).not.toMatch(ANSI);
+    expect(result.stderr).not.toContain('    at ');
+  });
+});

@@ -1,0 +1,13 @@
+// ESM resolve hook that records every bare package specifier a process imports (for start-up tests).
+import { appendFileSync } from 'node:fs';
+
+let out;
+export function initialize(data) {
+  out = data.out;
+}
+export async function resolve(specifier, context, next) {
+  if (out && !specifier.startsWith('.') && !specifier.startsWith('/') && !specifier.startsWith('file:') && !specifier.startsWith('node:')) {
+    appendFileSync(out, `${specifier}\n`);
+  }
+  return next(specifier, context);
+}

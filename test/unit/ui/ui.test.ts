@@ -1,0 +1,86 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createUi, decideMode, plainTable, type UiStreams } from '../../../src/lib/ui/ui.js';
+
+function streams(tty: boolean): UiStreams & { text(): { out: string; err: string } } {
+  const stdout = Object.assign(new PassThrough(), { isTTY: tty });
+  const stderr = Object.assign(new PassThrough(), { isTTY: tty });
+  const stdin = Object.assign(new PassThrough(), { isTTY: tty });
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return { stdout, stderr, stdin, text: () => ({ out, err }) };
+}
+
+const ESC = String.fromCharCode(27);
+
+describe('decideMode', () => {
+  const cases: Array<[string, { tty: boolean; env: NodeJS.ProcessEnv; json?: boolean; color?: boolean }, { mode: string; color: boolean; canPrompt: boolean }]> = [
+    ['terminal', { tty: true, env: {} }, { mode: 'tty', color: true, canPrompt: true }],
+    ['piped', { tty: false, env: {} }, { mode: 'plain', color: false, canPrompt: false }],
+    ['CI on a terminal', { tty: true, env: { CI: 'true' } }, { mode: 'plain', color: false, canPrompt: false }],
+    ['NO_COLOR on a terminal', { tty: true, env: { NO_COLOR: '1' } }, { mode: 'plain', color: false, canPrompt: true }],
+    ['--no-color', { tty: true, env: {}, color: false }, { mode: 'plain', color: false, canPrompt: true }],
+    ['--json', { tty: true, env: {}, json: true }, { mode: 'json', color: false, canPrompt: false }],
+    ['FORCE_COLOR piped', { tty: false, env: { FORCE_COLOR: '1' } }, { mode: 'plain', color: true, canPrompt: false }],
+    ['FORCE_COLOR with NO_COLOR', { tty: false, env: { FORCE_COLOR: '1', NO_COLOR: '1' } }, { mode: 'plain', color: false, canPrompt: false }],
+    ['CI=0 is not CI', { tty: true, env: { CI: '0' } }, { mode: 'tty', color: true, canPrompt: true }],
+  ];
+  it.each(cases)('%s', (_name, input, expected) => {
+    const s = streams(input.tty);
+    expect(decideMode({ json: input.json, color: input.color }, s, input.env)).toEqual(expected);
+  });
+});
+
+describe('Ui output', () => {
+  it('plain mode: timestamped lines on stderr, no escapes, data on stdout', () => {
+    const s = streams(false);
+    const ui = createUi({ streams: s, env: {}, now: () => new Date('2026-11-23T10:00:00.000Z') });
+    ui.info(ui.paint.red('hello'));
+    ui.warn('careful');
+    ui.out(ui.paint.green('data'));
+    const { out, err } = s.text();
+    expect(err).toBe('2026-11-23T10:00:00.000Z info  hello\n2026-11-23T10:00:00.000Z warn  careful\n');
+    expect(out).toBe('data\n');
+    expect(out + err).not.toContain(ESC);
+  });
+
+  it('tty mode: colour escapes and symbols', () => {
+    const s = streams(true);
+    const ui = createUi({ streams: s, env: {} });
+    ui.error('broken');
+    ui.out(ui.paint.green('ok'));
+    expect(s.text().err).toContain(ESC);
+    expect(s.text().out).toContain(`${ESC}[32m`);
+    expect(ui.table(['a', 'b'], [[1, 2]])).toContain('┌');
+  });
+
+  it('json mode: one document with schemaVersion first', () => {
+    const s = streams(true);
+    const ui = createUi({ streams: s, env: {}, json: true });
+    ui.json({ verdict: 'pass' });
+    expect(s.text().out).toBe('{"schemaVersion":1,"verdict":"pass"}\n');
+  });
+
+  it('quiet drops info but keeps warnings; debug needs verbose', () => {
+    const s = streams(false);
+    const ui = createUi({ streams: s, env: {}, quiet: true });
+    ui.info('chatter');
+    ui.debug('detail');
+    ui.warn('important');
+    expect(s.text().err).not.toContain('chatter');
+    expect(s.text().err).toContain('important');
+  });
+
+  it('confirm without a person: --yes answers, otherwise a usage error naming --yes', async () => {
+    const s = streams(false);
+    await expect(createUi({ streams: s, env: {} }).confirm('Roll back?')).rejects.toThrow(/no one can answer/);
+    await expect(createUi({ streams: s, env: {} }).confirm('Roll back?')).rejects.toMatchObject({ hint: 'pass --yes to confirm in a non-interactive run' });
+    await expect(createUi({ streams: s, env: {}, yes: true }).confirm('Roll back?')).resolves.toBe(true);
+  });
+
+  it('plain table aligns columns', () => {
+    expect(plainTable(['name', 'v'], [['error-rate', 0.5], ['p95', 1]])).toBe('name        v\nerror-rate  0.5\np95         1');
+  });
+});
