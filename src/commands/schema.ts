@@ -1,0 +1,18 @@
+/** `rollgate schema plan|policy`: the JSON Schema of a format, for editor completion. */
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { rolloutPlanJsonSchema } from '../lib/plan/json-schema.js';
+import type { CommandContext } from './context.js';
+
+export interface SchemaInput {
+  kind: string;
+}
+
+export async function run(ctx: CommandContext, input: SchemaInput): Promise<number> {
+  if (input.kind === 'plan') {
+    // The schema itself is the document, with or without --json: editors read it as is.
+    ctx.ui.out(JSON.stringify(rolloutPlanJsonSchema(), null, 2));
+    return ExitCode.ok;
+  }
+  if (input.kind === 'policy') throw new UsageError('schema policy: SLA policies are not supported by this version of rollgate yet', 'rollgate schema plan prints the RolloutPlan schema');
+  throw new UsageError(`schema: unknown kind "${input.kind}"`, 'use: rollgate schema plan');
+}

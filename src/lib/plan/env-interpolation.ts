@@ -1,0 +1,72 @@
+/**
+ * `${VAR}` and `${VAR:-default}` in the plan's string values, substituted from the environment
+ * before validation, on the YAML tree itself so every problem keeps its position.
+ * `$${` writes a literal `${`. Keys are never interpolated.
+ */
+import { isMap, isScalar, isSeq, type Node, type Scalar } from 'yaml';
+import type { PathIssue, PathSegment } from './positions.js';
+
+const REFERENCE_RE = /\$\$\{|\$\{([^}]*)\}?/g;
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NUMBER_RE = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+export interface InterpolationResult {
+  value: string;
+  issues: Array<{ message: string; needle: string }>;
+}
+
+/** Substitutes the references of one string. Unset variables without a default are issues. */
+export function interpolateString(text: string, env: NodeJS.ProcessEnv): InterpolationResult {
+  const issues: InterpolationResult['issues'] = [];
+  const value = text.replace(REFERENCE_RE, (whole: string, body: string | undefined) => {
+    if (whole === '$${') return '${';
+    if (!whole.endsWith('}')) {
+      issues.push({ message: `unterminated "\${" reference; write "$\${" for a literal "\${"`, needle: whole });
+      return whole;
+    }
+    const inner = body ?? '';
+    const dash = inner.indexOf(':-');
+    const name = dash >= 0 ? inner.slice(0, dash) : inner;
+    if (!NAME_RE.test(name)) {
+      issues.push({ message: `"${whole}" is not an environment reference: use \${NAME} or \${NAME:-default} (write "$\${" for a literal "\${")`, needle: whole });
+      return whole;
+    }
+    const current = env[name];
+    // `:-` as in the shell: the default also applies when the variable is set but empty.
+    if (dash >= 0) return current === undefined || current === '' ? inner.slice(dash + 2) : current;
+    if (current === undefined) {
+      issues.push({ message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)`, needle: whole });
+      return whole;
+    }
+    return current;
+  });
+  return { value, issues };
+}
+
+/**
+ * Interpolates every string scalar under `node` in place. A plain (unquoted) scalar whose text
+ * changed is typed again, so `weight: ${W:-10}` is the number 10 as if written literally;
+ * a quoted one stays a string.
+ */
+export function interpolateTree(node: Node | null, env: NodeJS.ProcessEnv, path: PathSegment[] = [], issues: PathIssue[] = []): PathIssue[] {
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : '?';
+      interpolateTree(pair.value as Node | null, env, [...path, key], issues);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, index) => interpolateTree(item as Node | null, env, [...path, index], issues));
+  } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
+    const result = interpolateString(node.value, env);
+    for (const found of result.issues) issues.push({ path, message: found.message, needle: found.needle });
+    if (result.issues.length === 0 && result.value !== node.value) node.value = retype(node, result.value);
+  }
+  return issues;
+}
+
+function retype(node: Scalar, value: string): unknown {
+  if (node.type !== 'PLAIN') return value;
+  if (NUMBER_RE.test(value)) return Number(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value;
+}

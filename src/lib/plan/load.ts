@@ -1,0 +1,155 @@
+/**
+ * Loading a plan file: read once (sha256 of the bytes), parse YAML with positions, interpolate
+ * `${ENV}`, dispatch on `kind`, check schema and semantics, resolve. Every issue of the file is
+ * collected and reported together, each at its `file:line:col`.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { LineCounter, isMap, parseDocument } from 'yaml';
+import { PlanError, type PlanIssue } from '../errors.js';
+import { didYouMean } from './did-you-mean.js';
+import { interpolateTree } from './env-interpolation.js';
+import { checkSetOverrides, collectVars } from './plan-vars.js';
+import { formatPath, PlanSource, type PathIssue } from './positions.js';
+import { resolvePlan } from './resolve.js';
+import { RolloutPlanSchema } from './schema.js';
+import { fromZodIssue } from './schema-issues.js';
+import type { ResolvedPlan } from './types.js';
+import { validatePlanSemantics } from './validate.js';
+
+export interface LoadPlanOptions {
+  /** `--set name=value` overrides of plan vars (they win over `vars:`). */
+  set?: Record<string, string>;
+  /** Environment for `${VAR}` interpolation (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Base for relative file paths (default: process.cwd()). */
+  cwd?: string;
+  /** `--prometheus` / ROLLGATE_PROMETHEUS_URL, already chosen by the caller: beats the plan's url. */
+  prometheusUrl?: string;
+}
+
+/** The kinds of document rollgate knows; only RolloutPlan is supported by this version. */
+export const DOCUMENT_KINDS = ['RolloutPlan', 'SLAPolicy'] as const;
+
+/** What checking one file found: its issues, or the resolved plan when there are none. */
+export interface PlanCheck {
+  /** The path as the user gave it. */
+  file: string;
+  /** `kind:` as declared in the file, when it is a string. */
+  kind?: string;
+  /** sha256 (hex) of the bytes read; absent when the file could not be read. */
+  sha256?: string;
+  /** Every problem of the file, ordered by position. Empty when valid. */
+  issues: PlanIssue[];
+  /** Present exactly when `issues` is empty. */
+  plan?: ResolvedPlan;
+}
+
+function sortByPosition(issues: PlanIssue[]): PlanIssue[] {
+  // Array.prototype.sort is stable: issues at one position keep the order they were found in.
+  return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** Drops repeated issues, and issues on a value whose `${ENV}` reference already failed (they follow from it). */
+function dedupe(issues: PathIssue[], envIssues: PathIssue[]): PathIssue[] {
+  const envPaths = new Set(envIssues.map((issue) => formatPath(issue.path)));
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${formatPath(issue.path)}\0${issue.message}`;
+    if (seen.has(key) || envPaths.has(formatPath(issue.path))) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssue[], sha256: string, options: LoadPlanOptions): Pick<PlanCheck, 'issues' | 'plan'> {
+  const { vars, issues: varIssues } = collectVars(data, options.set);
+  const parsed = RolloutPlanSchema.safeParse(data, { reportInput: true });
+  const schemaIssues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => fromZodIssue(issue, RolloutPlanSchema));
+  const found = [...envIssues, ...dedupe([...varIssues, ...schemaIssues, ...validatePlanSemantics(data, vars)], envIssues)];
+  if (found.length > 0 || !parsed.success) return { issues: sortByPosition(found.map((issue) => source.issue(issue))) };
+  return { issues: [], plan: resolvePlan(parsed.data, { file: source.file, sha256, vars, ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) }) };
+}
+
+/**
+ * Checks a plan given as text or bytes; never throws on any content (issues are returned).
+ * `file` is only used in messages and in the resolved plan.
+ */
+export function checkPlanSource(content: string | Uint8Array, file: string, options: LoadPlanOptions = {}): PlanCheck {
+  checkSetOverrides(options.set ?? {});
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const text = typeof content === 'string' ? content : new TextDecoder('utf-8').decode(content);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const source = new PlanSource(file, text, doc, lineCounter);
+  const result = (rest: Omit<PlanCheck, 'file' | 'sha256'>): PlanCheck => ({ file, sha256, ...rest });
+
+  if (doc.errors.length > 0) {
+    return result({ issues: sortByPosition(doc.errors.map((error) => source.issueAt(error.pos[0], `YAML syntax error: ${error.message}`))) });
+  }
+  if (doc.contents === null) return result({ issues: [source.issueAt(0, 'the file is empty: expected a RolloutPlan (apiVersion: rollgate/v1, kind: RolloutPlan, ...)')] });
+  if (!isMap(doc.contents)) return result({ issues: [source.issueAt(doc.contents.range?.[0] ?? 0, 'expected a mapping at the top level (apiVersion: rollgate/v1, kind: RolloutPlan, ...)')] });
+
+  const envIssues = interpolateTree(doc.contents, options.env ?? process.env);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // toJS refuses alias bombs and dangling aliases; report them like syntax errors.
+    return result({ issues: [source.issueAt(0, `YAML error: ${error instanceof Error ? error.message : String(error)}`)] });
+  }
+
+  // Dispatch on kind: leaves room for SLAPolicy, which this version does not load yet.
+  const kind = (data as { kind?: unknown }).kind;
+  const declaredKind = typeof kind === 'string' ? kind : undefined;
+  if (declaredKind === 'SLAPolicy') {
+    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'SLAPolicy: policies are not supported by this version of rollgate yet (only RolloutPlan)' })] });
+  }
+  if (declaredKind !== undefined && declaredKind !== 'RolloutPlan') {
+    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: `unknown kind "${declaredKind}": expected RolloutPlan${didYouMean(declaredKind, DOCUMENT_KINDS)}` })] });
+  }
+  return result({ ...(declaredKind ? { kind: declaredKind } : {}), ...checkRolloutPlan(source, data, envIssues, sha256, options) });
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'is a directory, not a plan file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/**
+ * Reads and checks one plan file; never throws for a bad file (an unreadable one is an issue at
+ * 1:1). `plan validate` calls it for each of its files.
+ */
+export async function checkPlanFile(file: string, options: LoadPlanOptions = {}): Promise<PlanCheck> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(resolvePath(options.cwd ?? process.cwd(), file));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const reason = READ_ERRORS[code] ?? (error instanceof Error ? error.message : String(error));
+    return { file, issues: [{ file, line: 1, col: 1, path: '', message: `cannot read the plan: ${reason}` }] };
+  }
+  return checkPlanSource(bytes, file, options);
+}
+
+/** Like loadPlan, from text or bytes already in memory. Throws PlanError with every issue. */
+export function loadPlanSource(content: string | Uint8Array, file: string, options: LoadPlanOptions = {}): ResolvedPlan {
+  const checked = checkPlanSource(content, file, options);
+  if (!checked.plan) throw new PlanError(checked.issues);
+  return checked.plan;
+}
+
+/**
+ * Loads a RolloutPlan: the resolved plan, or a PlanError carrying every issue of the file
+ * (`plan.yaml:14:7: steps[2].weight: 140 is above 100`). A `--set` name that can never be a
+ * var is a UsageError.
+ */
+export async function loadPlan(file: string, options: LoadPlanOptions = {}): Promise<ResolvedPlan> {
+  const checked = await checkPlanFile(file, options);
+  if (!checked.plan) throw new PlanError(checked.issues);
+  return checked.plan;
+}
