@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StateError } from '../../../src/lib/errors.js';
+import { openStateStore } from '../../../src/lib/state/open.js';
+import { freePort, startRedis, type RedisServer } from '../../support/redis.js';
+import { chainedEvents, describeStateStoreContract, record } from './contract.js';
+
+let redis: RedisServer;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+describeStateStoreContract('redis', {
+  reset: async () => redis.flush(),
+  open: async () => openStateStore(redis.url),
+});
+
+describe('redis store specifics', () => {
+  it('an unreachable server is a StateError naming the address without credentials, fast', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const error = await openStateStore(`redis://ana:s3cret@127.0.0.1:${port}/2`).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(error).toBeInstanceOf(StateError);
+    expect((error as Error).message).toBe(`cannot reach the state store at redis://127.0.0.1:${port}/2 (ECONNREFUSED)`);
+    expect((error as Error).message).not.toMatch(/s3cret|ana/);
+  });
+
+  it('the store URL it reports carries no credentials', async () => {
+    // The test server's `default` user has no password, so Redis accepts any password for it.
+    const store = await openStateStore(redis.url.replace('redis://', 'redis://default:s3cret@'));
+    expect(store.url).toBe(redis.url);
+    await store.close();
+  }, 10_000);
+
+  it('keeps the documented keys', async () => {
+    await redis.flush();
+    const store = await openStateStore(redis.url);
+    const r = record({ rolloutId: 'r-keys' });
+    await store.createRollout(r);
+    await store.appendEvent(chainedEvents('r-keys', 1)[0]!);
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(redis.url);
+    try {
+      expect(await raw.type('rollgate:rollout:r-keys')).toBe('hash');
+      expect(await raw.type('rollgate:events:r-keys')).toBe('stream');
+      expect(await raw.zrange('rollgate:rollouts', 0, -1)).toEqual(['r-keys']);
+      expect(await raw.zrange('rollgate:rollouts:service:checkout', 0, -1)).toEqual(['r-keys']);
+      // A stream entry edited by hand is reported, not trusted.
+      const [[id]] = (await raw.xrange('rollgate:events:r-keys', '-', '+')) as [[string, string[]]];
+      await raw.xdel('rollgate:events:r-keys', id);
+      await raw.xadd('rollgate:events:r-keys', '*', 'seq', '1', 'event', '{"seq": 1, "rolloutId": "r-keys"}');
+      await expect(store.readEvents('r-keys')).rejects.toMatchObject({ position: 1 });
+    } finally {
+      raw.disconnect();
+      await store.close();
+    }
+  });
+
+  it('a server killed mid-use gives StateErrors (no hang), and the store recovers when it is back', async () => {
+    await redis.flush();
+    const store = await openStateStore(redis.url);
+    const r = record();
+    await store.createRollout(r);
+    await redis.kill();
+    const started = Date.now();
+    await expect(store.getRollout(r.rolloutId)).rejects.toBeInstanceOf(StateError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await redis.restart();
+    // Data is gone (no persistence in tests), but the connection comes back by itself.
+    await expect.poll(async () => store.getRollout(r.rolloutId).then(() => 'ok', () => 'down'), { timeout: 5_000, interval: 200 }).toBe('ok');
+    await store.close();
+  });
+});
