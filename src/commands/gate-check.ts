@@ -1,0 +1,145 @@
+/**
+ * `rollgate gate check <plan> [--gate NAME] [--at TIME]`: evaluates the plan's gates once, now or at
+ * a past time. Exit 0 when every gate passes, 1 when a critical gate fails (a failure beats an
+ * inconclusive result), 3 when no verdict could be reached (inconclusive, or a provider error).
+ */
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { measureGates } from '../lib/gates/measure.js';
+import type { Measurement, Verdict } from '../lib/gates/types.js';
+import { formatValue } from '../lib/gates/evaluate.js';
+import { overallVerdict, warnings } from '../lib/gates/verdict.js';
+import { didYouMean } from '../lib/plan/did-you-mean.js';
+import type { GateSpec, ResolvedPlan } from '../lib/plan/types.js';
+import { createPrometheusClient } from '../lib/prometheus/client.js';
+import type { PrometheusApi } from '../lib/prometheus/types.js';
+import { parseTimeArg } from '../lib/time.js';
+import { parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
+
+export interface GateCheckInput {
+  file: string;
+  gates: string[];
+  at?: string;
+  set: string[];
+}
+
+/** How far back the graph link of a gate without a `for` window looks. */
+const GRAPH_LOOKBACK_MS = 60 * 60_000;
+
+export async function run(ctx: CommandContext, input: GateCheckInput): Promise<number> {
+  // Flags are checked before the plan is read: a typo in --at should not cost a plan load.
+  const set = parseSetFlags(input.set);
+  const at = input.at !== undefined ? parseTimeArg(input.at, '--at') : undefined;
+  const { loadPlan } = await import('../lib/plan/load.js');
+  const plan = await loadPlan(input.file, { set, env: ctx.env, cwd: ctx.cwd, prometheusUrl: prometheusOverride(ctx) });
+  return checkGates(ctx, plan, { gates: input.gates, at });
+}
+
+/** Picks the gates named by --gate (all when none), in the plan's order; an unknown name is a usage error. */
+export function selectGates(plan: Pick<ResolvedPlan, 'gates' | 'file'>, names: readonly string[]): GateSpec[] {
+  if (names.length === 0) return plan.gates;
+  const known = plan.gates.map((g) => g.name);
+  for (const name of names) {
+    if (!known.includes(name)) {
+      throw new UsageError(`--gate ${name}: no gate of that name in ${plan.file}${didYouMean(name, known)}`, `gates of this plan: ${known.join(', ')}`);
+    }
+  }
+  return plan.gates.filter((g) => names.includes(g.name));
+}
+
+export function exitCodeForVerdict(verdict: Verdict): number {
+  if (verdict === 'pass') return ExitCode.ok;
+  if (verdict === 'fail') return ExitCode.failed;
+  return ExitCode.noVerdict;
+}
+
+/** Everything after the plan is loaded; separate so tests can hand in a plan built in code. */
+export async function checkGates(
+  ctx: CommandContext,
+  plan: ResolvedPlan,
+  options: { gates?: readonly string[]; at?: Date; api?: PrometheusApi },
+): Promise<number> {
+  const gates = selectGates(plan, options.gates ?? []);
+  const api = options.api ?? createPrometheusClient(plan.prometheus, { env: ctx.env });
+  const at = options.at ?? new Date();
+  const spinner = await ctx.ui.spinner(`checking ${gates.length} gate${gates.length === 1 ? '' : 's'} against ${api.url}${options.at ? ` at ${at.toISOString()}` : ''}`);
+  const measurements = await measureGates(api, gates, { at });
+  const verdict = overallVerdict(measurements);
+  spinner.stop();
+
+  if (ctx.global.json) {
+    ctx.ui.json({
+      verdict,
+      at: at.toISOString(),
+      plan: { name: plan.name, file: plan.file, sha256: plan.sha256 },
+      prometheus: api.url,
+      gates: measurements.map((m) => toJson(m, gates, api, at)),
+    });
+  } else {
+    ctx.ui.out(renderTable(ctx, measurements));
+  }
+  report(ctx, verdict, measurements);
+  return exitCodeForVerdict(verdict);
+}
+
+function toJson(m: Measurement, gates: GateSpec[], api: PrometheusApi, at: Date): Record<string, unknown> {
+  const gate = gates.find((g) => g.name === m.gate);
+  const start = new Date(at.getTime() - (gate?.forMs ?? GRAPH_LOOKBACK_MS));
+  return {
+    name: m.gate,
+    verdict: m.verdict,
+    // JSON has no NaN or Infinity: non-finite values travel as Prometheus spells them.
+    value: jsonNumber(m.value),
+    threshold: m.threshold,
+    query: m.query,
+    reason: m.reason,
+    severity: m.severity,
+    ...(m.baselineQuery !== undefined ? { baselineQuery: m.baselineQuery, baselineValue: jsonNumber(m.baselineValue ?? null) } : {}),
+    ...(m.samples !== undefined ? { samples: jsonNumber(m.samples) } : {}),
+    ...(m.errorType !== undefined ? { errorType: m.errorType } : {}),
+    graphUrl: api.graphUrl(m.query, start, at),
+    series: m.series.map((s) => ({ labels: s.labels, value: jsonNumber(s.value), verdict: s.verdict, reason: s.reason })),
+  };
+}
+
+function jsonNumber(value: number | null): number | string | null {
+  if (value === null) return null;
+  return Number.isFinite(value) ? value : formatValue(value);
+}
+
+function paintVerdict(ctx: CommandContext, m: Measurement): string {
+  const p = ctx.ui.paint;
+  if (m.verdict === 'fail' && m.severity === 'warning') return p.yellow('fail (warning)');
+  return { pass: p.green('pass'), fail: p.red('fail'), inconclusive: p.yellow('inconclusive'), error: p.magenta('error') }[m.verdict];
+}
+
+function renderTable(ctx: CommandContext, measurements: Measurement[]): string {
+  return ctx.ui.table(
+    ['gate', 'verdict', 'value', 'threshold', 'reason'],
+    measurements.map((m) => [m.gate, paintVerdict(ctx, m), m.value === null ? '-' : formatValue(m.value), m.threshold, m.reason]),
+  );
+}
+
+/** The one-line summary on stderr (stdout holds the data). */
+function report(ctx: CommandContext, verdict: Verdict, measurements: Measurement[]): void {
+  for (const m of warnings(measurements)) ctx.ui.warn(`${m.gate}: ${m.reason} (severity warning: reported, not failing)`);
+  const names = (v: Verdict): string =>
+    measurements
+      .filter((m) => m.verdict === v && !(v === 'fail' && m.severity === 'warning'))
+      .map((m) => m.gate)
+      .join(', ');
+  switch (verdict) {
+    case 'pass':
+      ctx.ui.success(`all ${measurements.length} gate${measurements.length === 1 ? '' : 's'} passed`);
+      break;
+    case 'fail':
+      ctx.ui.error(`gate failed: ${names('fail')}`);
+      break;
+    case 'error':
+      for (const m of measurements.filter((x) => x.verdict === 'error')) ctx.ui.error(`${m.gate}: ${m.reason}`);
+      ctx.ui.error('no verdict: Prometheus could not answer');
+      break;
+    case 'inconclusive':
+      ctx.ui.warn(`no verdict: inconclusive: ${names('inconclusive')}`);
+      break;
+  }
+}
