@@ -10,8 +10,8 @@
  * - json: every string is templated; a string that is exactly one placeholder (`"{{weight}}"`)
  *   whose value is a decimal number becomes a JSON number, because routers expect `"canary": 25`,
  *   not `"canary": "25"`. Use `body:` for full control over the JSON text.
- * - body, header values: templated as text. Node refuses header values with newlines, so a
- *   hostile value cannot inject a header; the action then fails without sending anything.
+ * - body, header values: templated as text. A header value holding a line break is refused (the
+ *   action fails without sending anything), so a hostile value cannot inject a header.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -99,6 +99,14 @@ export function renderJson(value: unknown, vars: Readonly<Record<string, string>
   return value;
 }
 
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === name.toLowerCase());
 }
@@ -115,7 +123,7 @@ export async function prepareRequest(
   const secrets: string[] = [];
   const url = renderUrl(spec.url, vars);
   const password = new URL(url).password;
-  if (password) secrets.push(password, decodeURIComponent(password));
+  if (password) secrets.push(password, decodeSafely(password));
 
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(spec.headers ?? {})) {
@@ -144,6 +152,11 @@ export async function prepareRequest(
     if (value === '') throw new HttpActionInputError(`header ${name}: ${file} is empty`);
     headers[name] = value;
     secrets.push(value);
+  }
+
+  for (const [name, value] of Object.entries(headers)) {
+    // axios would quietly strip line breaks; a value that needed them is wrong, so say so instead.
+    if (/[\r\n\0]/.test(value)) throw new HttpActionInputError(`header ${name}: the value contains a line break or NUL`);
   }
 
   const request: PreparedRequest = { method: spec.method ?? 'POST', url, headers, secrets };
