@@ -105,10 +105,10 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
   const kind = (data as { kind?: unknown }).kind;
   const declaredKind = typeof kind === 'string' ? kind : undefined;
   if (declaredKind === 'SLAPolicy') {
-    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'SLAPolicy: policies are not supported by this version of rollgate yet (only RolloutPlan)' })] });
+    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'SLA policies are not supported by this version of rollgate yet; it loads RolloutPlan only' })] });
   }
   if (declaredKind !== undefined && declaredKind !== 'RolloutPlan') {
-    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: `unknown kind "${declaredKind}": expected RolloutPlan${didYouMean(declaredKind, DOCUMENT_KINDS)}` })] });
+    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: `"${declaredKind}" is not a kind rollgate knows${didYouMean(declaredKind, DOCUMENT_KINDS)}; this version loads RolloutPlan` })] });
   }
   return result({ ...(declaredKind ? { kind: declaredKind } : {}), ...checkRolloutPlan(source, data, envIssues, sha256, options) });
 }

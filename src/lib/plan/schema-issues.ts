@@ -10,6 +10,8 @@ import { Percent } from './schema.js';
 
 type ZodIssue = z.core.$ZodIssue;
 
+const SECRET_KEY_RE = /pass(?:word|wd)?|token|secret/i;
+
 /** Short description of a value for messages: `"5 minutes"`, `140`, `a list`, `nothing`. */
 export function describeValue(value: unknown): string {
   if (value === undefined || value === null) return 'nothing';
@@ -65,11 +67,15 @@ export function fromZodIssue(issue: ZodIssue, root: z.ZodType): PathIssue[] {
     case 'unrecognized_keys': {
       const schema = schemaAt(root, path);
       const allowed = schema instanceof z.ZodObject ? Object.keys(schema.shape as object) : [];
-      return issue.keys.map((key) => ({
-        path: [...path, key],
-        at: 'key' as const,
-        message: `unknown key "${key}"${didYouMean(key, allowed)}${allowed.length > 0 && !didYouMean(key, allowed) ? `; allowed: ${allowed.join(', ')}` : ''}`,
-      }));
+      const fromElsewhere = allowed.filter((name) => /(?:File|Env)$/.test(name));
+      return issue.keys.map((key) => {
+        // `password: hunter2` is a secret in the plan: say so, rather than suggest a near key name.
+        if (SECRET_KEY_RE.test(key) && fromElsewhere.length > 0) {
+          return { path: [...path, key], at: 'key' as const, message: `secrets must not be written in the plan: use ${fromElsewhere.join(' or ')}` };
+        }
+        const hint = didYouMean(key, allowed);
+        return { path: [...path, key], at: 'key' as const, message: `unknown key "${key}"${hint || (allowed.length > 0 ? `; allowed: ${allowed.join(', ')}` : '')}` };
+      });
     }
     case 'invalid_type': {
       if (input === undefined) return [{ path, message: 'is required' }];

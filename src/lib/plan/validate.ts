@@ -216,7 +216,8 @@ class PlanChecker {
       this.add(['prometheus', 'bearerTokenEnv'], 'set one of bearerTokenFile or bearerTokenEnv, not both', { at: 'key' });
     }
     const basicAuth = record(prometheus.basicAuth);
-    if (basicAuth && basicAuth.passwordFile === undefined && basicAuth.passwordEnv === undefined) {
+    // An inline `password:` is reported as a secret by the schema check; one message is enough.
+    if (basicAuth && basicAuth.passwordFile === undefined && basicAuth.passwordEnv === undefined && basicAuth.password === undefined) {
       this.add(['prometheus', 'basicAuth'], 'needs passwordFile or passwordEnv (a password is never written in the plan)');
     }
   }
