@@ -1,0 +1,99 @@
+/**
+ * `rollgate evidence verify` as a user runs it: the built binary, CI=1, stdout/stderr/exit code apart.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventLog } from '../../src/lib/evidence/chain.js';
+import { formatNdjson } from '../../src/lib/evidence/log-file.js';
+import { FileStateStore } from '../../src/lib/state/file-store.js';
+import type { RolloutEvent } from '../../src/lib/state/types.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const bin = path.join(repo, 'bin/rollgate');
+let dir = '';
+let events: RolloutEvent[] = [];
+
+function rollgate(args: string[], cwd = dir): { code: number | null; stdout: string; stderr: string } {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1', NO_COLOR: '1' };
+  delete env.ROLLGATE_STATE;
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, env, encoding: 'utf8', timeout: 20_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(async () => {
+  // `npm test` builds first; build here only when run on its own from a clean tree.
+  if (!existsSync(path.join(repo, 'dist/commands/evidence-verify.js'))) spawnSync('npm', ['run', 'build'], { cwd: repo, stdio: 'ignore' });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'rollgate-e2e-verify-'));
+  // A real rollout log in the default file store of `dir`.
+  const store = new FileStateStore(path.join(dir, '.rollgate'));
+  const now = new Date().toISOString();
+  await store.createRollout({ rolloutId: 'r-e2e', service: 'checkout', planName: 'p', planFile: 'plan.yaml', planSha256: 'a'.repeat(64), status: 'running', step: -1, weight: 0, createdAt: now, updatedAt: now });
+  const log = await EventLog.open(store, 'r-e2e');
+  await log.append('rollout.started', { planSha256: 'a'.repeat(64) });
+  await log.append('weight.applied', { weight: 10, exitCode: 0 });
+  await log.append('measurement', { gate: 'error-rate', value: 0.002, threshold: 0.01, verdict: 'pass' });
+  events = await store.readEvents('r-e2e');
+  await writeFile(path.join(dir, 'intact.ndjson'), formatNdjson(events));
+  await writeFile(path.join(dir, 'tampered.ndjson'), formatNdjson(events).replace('"weight":10', '"weight":50'));
+  await writeFile(path.join(dir, 'report.json'), JSON.stringify({ schemaVersion: 1, summary: {}, events }, null, 2));
+}, 120_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('rollgate evidence verify', () => {
+  it('an intact NDJSON log: exit 0, one line on stdout', () => {
+    const { code, stdout, stderr } = rollgate(['evidence', 'verify', 'intact.ndjson']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toBe(`✔ evidence intact: 3 events, head ${events[2]!.hash}\n`);
+  });
+
+  it('a tampered log: exit 1 naming the event', () => {
+    const { code, stdout } = rollgate(['evidence', 'verify', 'tampered.ndjson']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('✖ evidence broken at event #2: content does not match its hash (the event was altered)\n');
+  });
+
+  it('--json: one document with schemaVersion', () => {
+    const intact = rollgate(['evidence', 'verify', 'report.json', '--json']);
+    expect(intact.code).toBe(0);
+    expect(JSON.parse(intact.stdout)).toEqual({ schemaVersion: 1, intact: true, events: 3, head: events[2]!.hash });
+    const broken = rollgate(['--json', 'evidence', 'verify', 'tampered.ndjson']);
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout)).toEqual({ schemaVersion: 1, intact: false, events: 3, head: null, brokenAt: 2, reason: expect.stringMatching(/altered/) });
+  });
+
+  it('a rollout ID from the state store (default file:./.rollgate), intact then with one byte flipped', async () => {
+    const ok = rollgate(['evidence', 'verify', 'r-e2e']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^✔ evidence intact: 3 events, head [0-9a-f]{64}\n$/);
+
+    const file = path.join(dir, '.rollgate/rollouts/r-e2e/events.ndjson');
+    const original = await readFile(file);
+    const flipped = Buffer.from(original);
+    const at = flipped.indexOf('error-rate');
+    flipped[at] = flipped[at]! ^ 0x20; // 'e' → 'E'
+    await writeFile(file, flipped);
+    try {
+      const broken = rollgate(['evidence', 'verify', 'r-e2e', '--json']);
+      expect(broken.code).toBe(1);
+      expect(JSON.parse(broken.stdout)).toMatchObject({ intact: false, brokenAt: 3 });
+    } finally {
+      await writeFile(file, original);
+    }
+  });
+
+  it('an unknown rollout ID or a missing file is a usage error (exit 2) naming the store', () => {
+    const unknown = rollgate(['evidence', 'verify', 'r-nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain(`no rollout r-nope in the state store file:${path.join(dir, '.rollgate')}`);
+    expect(rollgate(['evidence', 'verify', 'missing.ndjson']).code).toBe(2);
+  });
+});
