@@ -1,0 +1,105 @@
+/**
+ * `rollgate gate check` as a user runs it: the built binary (`npm run build` first), CI=1, against a
+ * real Prometheus with backfilled data. Exit codes, one parseable JSON document, no ANSI escapes.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ANSI, runCli } from '../support/cli.js';
+import { backfillEpoch, freePort, renderOpenMetrics, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
+
+const T0 = backfillEpoch();
+const AT = T0 + 600;
+const samples = (value: number) => Array.from({ length: 81 }, (_, i) => [T0 + i * 15, value] as [number, number]);
+
+let prom: PrometheusServer;
+let dir: string;
+let planFile: string;
+
+beforeAll(async () => {
+  prom = await startPrometheus({
+    openMetrics: renderOpenMetrics([
+      { name: 'e2e_error_ratio', type: 'gauge', series: [
+        { name: 'e2e_error_ratio', labels: { track: 'stable' }, samples: samples(0.001) },
+        { name: 'e2e_error_ratio', labels: { track: 'canary' }, samples: samples(0.25) },
+      ] },
+    ]),
+  });
+  dir = await mkdtemp(join(tmpdir(), 'rollgate-gate-e2e-'));
+  planFile = join(dir, 'plan.yaml');
+  await writeFile(
+    planFile,
+    `apiVersion: rollgate/v1
+kind: RolloutPlan
+metadata: { name: e2e, service: checkout }
+prometheus: { url: "${prom.url}", timeout: 3s }
+traffic: { exec: ["true"] }
+gates:
+  - name: stable-error-rate
+    query: e2e_error_ratio{track="stable"}
+    max: 0.01
+  - name: canary-error-rate
+    query: e2e_error_ratio{track="canary"}
+    max: 0.01
+  - name: missing
+    query: e2e_error_ratio{track="none"}
+    max: 0.01
+canary: { weights: [10, 100], bake: 1m }
+`,
+  );
+});
+afterAll(async () => {
+  await prom?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('rollgate gate check (binary)', () => {
+  it('exit 0 when every selected gate passes; a plain table on stdout, no ANSI', async () => {
+    const r = await runCli(['gate', 'check', planFile, '--gate', 'stable-error-rate', '--at', String(AT)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/stable-error-rate\s+pass\s+0\.001\s+<= 0\.01\s+0\.001 <= max 0\.01/);
+    expect(r.stderr).toContain('all 1 gate passed');
+    expect(r.stdout + r.stderr).not.toMatch(ANSI);
+  });
+
+  it('exit 1 when a critical gate fails; --json is one document and nothing else', async () => {
+    const r = await runCli(['--json', 'gate', 'check', planFile, '--at', new Date(AT * 1000).toISOString()]);
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const doc = JSON.parse(lines[0]!);
+    expect(doc).toMatchObject({ schemaVersion: 1, verdict: 'fail', at: new Date(AT * 1000).toISOString() });
+    expect(doc.gates.map((g: { name: string; verdict: string; value: number | null }) => [g.name, g.verdict, g.value])).toEqual([
+      ['stable-error-rate', 'pass', 0.001],
+      ['canary-error-rate', 'fail', 0.25],
+      ['missing', 'inconclusive', null],
+    ]);
+    for (const g of doc.gates) expect(Object.keys(g)).toEqual(expect.arrayContaining(['name', 'verdict', 'value', 'threshold', 'query', 'reason']));
+    expect(r.stdout + r.stderr).not.toMatch(ANSI);
+  });
+
+  it('exit 3 when inconclusive', async () => {
+    const r = await runCli(['gate', 'check', planFile, '--gate', 'missing', '--at', String(AT)]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('no verdict: inconclusive: missing');
+  });
+
+  it('exit 3 within the timeout when Prometheus is unreachable, naming the address', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const r = await runCli(['--prometheus', `http://127.0.0.1:${port}`, 'gate', 'check', planFile, '--gate', 'stable-error-rate'], { timeoutMs: 20_000 });
+    expect(r.code).toBe(3);
+    expect(Date.now() - started).toBeLessThan(3_000 + 2_000);
+    expect(r.stderr).toContain(`cannot reach Prometheus at http://127.0.0.1:${port}/ (ECONNREFUSED)`);
+    expect(r.stdout).not.toMatch(ANSI);
+  });
+
+  it('exit 2 for an unknown gate, with the error document in --json mode', async () => {
+    const r = await runCli(['--json', 'gate', 'check', planFile, '--gate', 'canary-error-rat']);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout.trim());
+    expect(doc.error.kind).toBe('usage');
+    expect(doc.error.message).toContain('(did you mean "canary-error-rate"?)');
+  });
+});
