@@ -38,6 +38,7 @@ export class FileStateStore implements StateStore {
   /** Last seq and file size per log, so an append does not re-read the log; the size detects other writers. */
   private readonly logTail = new Map<string, { lastSeq: number; size: number }>();
   private readonly appendQueue = new Map<string, Promise<unknown>>();
+  private readonly watchers = new Set<() => void>();
 
   constructor(readonly root: string) {
     this.url = `file:${root}`;
@@ -185,7 +186,8 @@ export class FileStateStore implements StateStore {
   private async appendLine(event: RolloutEvent, line: string): Promise<void> {
     const dir = this.rolloutDir(event.rolloutId);
     const file = path.join(dir, 'events.ndjson');
-    if ((await this.readText(path.join(dir, 'record.json'))) === undefined) {
+    // A log we appended to already belongs to an existing rollout; otherwise check once.
+    if (!this.logTail.has(event.rolloutId) && (await this.readText(path.join(dir, 'record.json'))) === undefined) {
       throw new StateError(`cannot append to rollout ${event.rolloutId}: it is not in ${this.url}`);
     }
     let handle: fs.FileHandle;
@@ -426,7 +428,9 @@ export class FileStateStore implements StateStore {
       done = true;
       if (timer) clearInterval(timer);
       watcher?.close();
+      this.watchers.delete(stop);
     };
+    this.watchers.add(stop);
     let checking = false;
     const check = async (): Promise<void> => {
       if (done || checking) return;
@@ -473,6 +477,7 @@ export class FileStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    for (const stop of [...this.watchers]) stop();
     await Promise.all([...this.appendQueue.values()]);
   }
 }

@@ -15,7 +15,14 @@ export async function openStateStore(url: string, options: { cwd?: string } = {}
   if (url.startsWith('file:')) {
     const rest = url.slice('file:'.length);
     if (rest === '') throw new UsageError('state store URL "file:" names no directory', 'for example: --state file:./.rollgate');
-    const dir = rest.startsWith('//') ? fileURLToPath(url) : rest;
+    let dir = rest;
+    if (rest.startsWith('//')) {
+      try {
+        dir = fileURLToPath(url);
+      } catch (error) {
+        throw new UsageError(`state store URL "${url}" is not a local file URL (${(error as Error).message})`, 'for example: --state file:///var/lib/rollgate');
+      }
+    }
     return new FileStateStore(path.resolve(cwd, dir));
   }
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {

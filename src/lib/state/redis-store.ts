@@ -357,8 +357,14 @@ export class RedisStateStore implements StateStore {
           void check(); // unreadable message: the durable flag decides
         }
       });
-      await sub.connect();
-      await sub.subscribe(key.abort(rolloutId));
+      // Bounded: a subscription that cannot be set up quickly is given up, polling covers it.
+      await withTimeout(
+        (async () => {
+          await sub.connect();
+          await sub.subscribe(key.abort(rolloutId));
+        })(),
+        CONNECT_TIMEOUT_MS,
+      );
     } catch {
       // No subscription: polling alone still meets the bound.
       const sub = subscriber;
@@ -389,6 +395,14 @@ export class RedisStateStore implements StateStore {
   }
 }
 
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 function createClient(url: string): Redis {
   let everReady = false;
   const redis = new Redis(url, {
@@ -414,7 +428,7 @@ function recordFields(record: Partial<RolloutRecord>): string[] {
   const fields: string[] = [];
   for (const [name, value] of Object.entries(record)) {
     if (value === undefined) continue;
-    fields.push(name, typeof value === 'number' ? String(value) : String(value));
+    fields.push(name, String(value));
   }
   return fields;
 }

@@ -209,7 +209,7 @@ describe('properties', () => {
         const verdict = verifyEvidenceLog(parseEvidenceLog(bytes));
         expect(verdict.ok).toBe(false);
       }),
-      { numRuns: 2000 },
+      { numRuns: 1000 },
     );
   });
 
