@@ -178,7 +178,11 @@ class HttpPrometheusClient implements PrometheusApi {
         { cause: error },
       );
     }
-    const failure = new ProviderError(`cannot reach Prometheus at ${this.address} (${code ?? error.message})`, this.address, 'unreachable', { cause: error });
+    const tls = code !== undefined && /CERT|SELF_SIGNED|TLS|SSL/.test(code);
+    const failure = new ProviderError(`cannot reach Prometheus at ${this.address} (${code ?? error.message})`, this.address, 'unreachable', {
+      cause: error,
+      hint: tls ? "set prometheus.caFile to the server's CA certificate (or, knowingly, insecureSkipVerify: true)" : undefined,
+    });
     return code !== undefined && RETRYABLE_NETWORK_CODES.has(code) ? new RetryableError(failure) : failure;
   }
 
