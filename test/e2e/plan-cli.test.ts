@@ -1,0 +1,179 @@
+/**
+ * `plan validate`, `plan show` and `schema plan` through the built binary, as a user or a CI job
+ * runs them: exit code, stdout and stderr checked separately. Assumes `npm run build` ran
+ * (`npm test` does it first).
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/rollgate');
+const FIXTURES = 'test/fixtures/plans';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function rollgate(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    // Paths relative to the repository, so messages carry them exactly as given.
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', CI: '1', NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+/** stderr lines without the plain-mode timestamp and level: `error plan.yaml:1:1: ...` → `plan.yaml:1:1: ...`. */
+function messages(stderr: string, level = 'error'): string[] {
+  return stderr
+    .split('\n')
+    .map((line) => /^\d{4}-\d\d-\d\dT[\d:.]+Z (\w+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null && match[1] === level)
+    .map((match) => match[2]!);
+}
+
+const expectedIssues = (file: string): string[] =>
+  readFileSync(join(ROOT, file), 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('# expect: '))
+    .map((line) => `${file}:${line.slice('# expect: '.length)}`);
+
+const invalid = readdirSync(join(ROOT, FIXTURES, 'invalid'))
+  .filter((name) => name.endsWith('.yaml'))
+  .sort()
+  .map((name) => `${FIXTURES}/invalid/${name}`);
+const valid = readdirSync(join(ROOT, FIXTURES, 'valid'))
+  .filter((name) => name.endsWith('.yaml'))
+  .sort()
+  .map((name) => `${FIXTURES}/valid/${name}`);
+
+describe('rollgate plan validate', () => {
+  it('passes every valid plan and the standard playbook: exit 0, one line each, nothing on stdout', async () => {
+    const files = [...valid, 'playbooks/canary-standard.yaml'];
+    const run = await rollgate('plan', 'validate', ...files);
+    expect(run.stderr).not.toMatch(/\u001b\[/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(messages(run.stderr, 'ok')).toEqual(files.map((file) => expect.stringMatching(new RegExp(`^${file.replace(/[.]/g, '\\.')}: valid \\(\\d+ steps?, \\d+ gates?\\)$`))));
+  });
+
+  it.concurrent.each(invalid)('%s: exit 2, the exact issues on stderr, nothing on stdout', async (file) => {
+    const run = await rollgate('plan', 'validate', file);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(messages(run.stderr)).toEqual(expectedIssues(file));
+  });
+
+  type ValidationDoc = { schemaVersion: number; valid: boolean; files: Array<{ file: string; valid: boolean; kind: string | null; issues: Array<{ file: string; line: number; col: number; path: string; message: string }> }> };
+  const formatted = (entry: ValidationDoc['files'][number]): string[] =>
+    entry.issues.map((issue) => `${issue.file}:${issue.line}:${issue.col}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`);
+
+  // One file per run for a few kinds of failure; the whole corpus in one run below (a spawn costs ~0.5s).
+  it.concurrent.each([`${FIXTURES}/invalid/yaml-syntax-error.yaml`, `${FIXTURES}/invalid/several-issues.yaml`, `${FIXTURES}/invalid/sla-policy-not-supported.yaml`])(
+    '%s --json: exit 2, stdout holds only the validation document',
+    async (file) => {
+      const run = await rollgate('plan', 'validate', file, '--json');
+      expect(run.code).toBe(2);
+      const lines = run.stdout.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      const doc = JSON.parse(lines[0]!) as ValidationDoc;
+      expect(doc).toMatchObject({ schemaVersion: 1, valid: false, files: [{ file, valid: false }] });
+      expect(formatted(doc.files[0]!)).toEqual(expectedIssues(file));
+      expect(messages(run.stderr)).toEqual(expectedIssues(file));
+    },
+  );
+
+  it('--json over the whole invalid corpus: one document on stdout, every file with its exact issues', async () => {
+    const run = await rollgate('plan', 'validate', ...invalid, '--json');
+    expect(run.code).toBe(2);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const doc = JSON.parse(lines[0]!) as ValidationDoc;
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.valid).toBe(false);
+    expect(doc.files.map((entry) => entry.file)).toEqual(invalid);
+    for (const entry of doc.files) {
+      expect(entry.valid, entry.file).toBe(false);
+      expect(formatted(entry), entry.file).toEqual(expectedIssues(entry.file));
+    }
+    expect(doc.files.find((entry) => entry.file.endsWith('sla-policy-not-supported.yaml'))?.kind).toBe('SLAPolicy');
+  });
+
+  it('validates several files: every file reported, exit 2 when any is invalid', async () => {
+    const bad = `${FIXTURES}/invalid/weight-over-100.yaml`;
+    const run = await rollgate('plan', 'validate', `${FIXTURES}/valid/minimal.yaml`, bad, '--json');
+    expect(run.code).toBe(2);
+    const doc = JSON.parse(run.stdout) as { valid: boolean; files: Array<{ file: string; valid: boolean; kind: string }> };
+    expect(doc.valid).toBe(false);
+    expect(doc.files.map((entry) => [entry.file, entry.valid, entry.kind])).toEqual([
+      [`${FIXTURES}/valid/minimal.yaml`, true, 'RolloutPlan'],
+      [bad, false, 'RolloutPlan'],
+    ]);
+    expect(messages(run.stderr)).toEqual(expectedIssues(bad));
+  });
+
+  it('reports a missing file with exit 2', async () => {
+    const run = await rollgate('plan', 'validate', 'no-such-plan.yaml');
+    expect(run.code).toBe(2);
+    expect(messages(run.stderr)).toEqual(['no-such-plan.yaml:1:1: cannot read the plan: no such file']);
+  });
+
+  it('applies --set before checking placeholders', async () => {
+    const run = await rollgate('plan', 'validate', `${FIXTURES}/valid/canary-shorthand.yaml`, '--set', 'version=v8', '--json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ schemaVersion: 1, valid: true, files: [{ valid: true, issues: [] }] });
+  });
+});
+
+describe('rollgate plan show', () => {
+  it('prints the steps, the gates with worst-case detection, and the minimum duration', async () => {
+    const run = await rollgate('plan', 'show', 'playbooks/canary-standard.yaml');
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toMatch(/\u001b\[/);
+    const lines = run.stdout.split('\n');
+    expect(lines).toContain('step  weight  bake  approval  gates');
+    expect(lines).toContain('3     50%     10m   yes       error-rate, p95-latency');
+    expect(lines).toContain('p95-latency        <= 0.12    critical  2m   1m     3m30s');
+    expect(lines).toContain('Minimum total duration: 30m (sum of bakes, not counting 1 approval wait)');
+  });
+
+  it('--json prints one document: the resolved plan and its summary', async () => {
+    const run = await rollgate('plan', 'show', `${FIXTURES}/valid/canary-shorthand.yaml`, '--json', '--prometheus', 'http://flag:9090');
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout) as { schemaVersion: number; plan: { prometheus: { url: string }; steps: Array<{ weight: number; approval: boolean }> }; summary: { minimumDurationMs: number } };
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.plan.prometheus.url).toBe('http://flag:9090');
+    expect(doc.plan.steps.map((step) => [step.weight, step.approval])).toEqual([[5, false], [25, false], [50, true], [100, false]]);
+    expect(doc.summary.minimumDurationMs).toBe(40 * 60_000);
+  });
+
+  it('an invalid plan: exit 2, issues on stderr, only the error document on stdout with --json', async () => {
+    const file = `${FIXTURES}/invalid/weight-over-100.yaml`;
+    const run = await rollgate('plan', 'show', file, '--json');
+    expect(run.code).toBe(2);
+    const doc = JSON.parse(run.stdout) as { schemaVersion: number; error: { kind: string; message: string; issues: unknown[] } };
+    expect(doc).toMatchObject({ schemaVersion: 1, error: { kind: 'plan', message: expectedIssues(file)[0] } });
+    expect(messages(run.stderr)).toEqual(expectedIssues(file));
+  });
+});
+
+describe('rollgate schema', () => {
+  it('plan prints the JSON Schema', async () => {
+    const run = await rollgate('schema', 'plan');
+    expect(run.code).toBe(0);
+    const schema = JSON.parse(run.stdout) as { $schema: string; title: string; properties: Record<string, unknown> };
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(Object.keys(schema.properties)).toContain('gates');
+  });
+
+  it('policy is a usage error for now', async () => {
+    const run = await rollgate('schema', 'policy');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(messages(run.stderr)[0]).toContain('not supported by this version');
+  });
+});
