@@ -397,6 +397,20 @@ describe('gate check: usage', () => {
   });
 });
 
+describe('gate check on a terminal', () => {
+  it('colours the verdicts in the table', async () => {
+    const stdout = Object.assign(new Recorder(), { isTTY: true, columns: 200 });
+    // What ora needs from a terminal stream.
+    const stderr = Object.assign(new Recorder(), { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const code = await main(['gate', 'check', planFile, '--at', String(AT), '--gate', 'ok-error-rate', '--gate', 'bad-error-rate'], { streams: { stdout, stderr, stdin }, env: {}, cwd: dir });
+    expect(code, stderr.text).toBe(1);
+    expect(stdout.text).toContain('\u001b[31mfail\u001b[39m');
+    expect(stdout.text).toContain('\u001b[32mpass\u001b[39m');
+    expect(stdout.text).toContain('0.034 > max 0.01');
+  });
+});
+
 describe('measureGate directly', () => {
   const gate = (over: Partial<GateSpec>): GateSpec => ({ name: 'g', query: 'rg_error_ratio{service="ok"}', onEmpty: 'inconclusive', severity: 'critical', ...over });
   it('runs the main, baseline and minSamples queries at the same time `at`', async () => {
