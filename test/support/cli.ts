@@ -1,5 +1,5 @@
 /** Runs the built binary as a user would, with stdout, stderr and exit code kept apart. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,24 +23,37 @@ export interface CliOptions {
 /** Plain, non-interactive surroundings: what CI gives a step. */
 export const CI_ENV: NodeJS.ProcessEnv = { CI: '1', NO_COLOR: '1' };
 
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env, ...CI_ENV, ...options.env };
-    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-    delete env.FORCE_COLOR;
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+export interface RunningCli {
+  child: ChildProcess;
+  /** Output so far. */
+  output(): { stdout: string; stderr: string };
+  done: Promise<CliResult>;
+}
+
+/** Starts the binary and returns at once: for tests that signal it or act beside it. */
+export function startCli(args: string[], options: CliOptions = {}): RunningCli {
+  const env = { ...process.env, ...CI_ENV, ...options.env };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  if (!options.env?.FORCE_COLOR) delete env.FORCE_COLOR;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
-    child.stdin.end(options.input ?? '');
   });
+  child.stdin!.end(options.input ?? '');
+  return { child, output: () => ({ stdout, stderr }), done };
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, options).done;
 }
 
 // eslint-disable-next-line no-control-regex

@@ -83,3 +83,14 @@ async function grant(rt: RolloutRuntime, step: number, key: number, decision: 'a
   await record(rt, EventType.approvalGranted, { step, key, decision, by, ...(comment ? { comment } : {}) });
   if (decision === 'rollback') throw new RollbackRequired('approval', `rolled back at the approval of step ${step + 1} by ${by}`, by);
 }
+
+/**
+ * On resume: an approval given while no runner was waiting is recorded now, so the evidence shows
+ * it even when the step is re-baked and does not ask again. Returns true when it was settled.
+ */
+export async function settlePendingApproval(rt: RolloutRuntime, pending: { step: number; key: number }): Promise<boolean> {
+  const stored = await rt.store.getApproval(rt.rolloutId, pending.key);
+  if (!stored) return false;
+  await grant(rt, pending.step, pending.key, stored.decision, stored.by, stored.comment);
+  return true;
+}

@@ -3,7 +3,7 @@
  * is an event in the log, and the outcome is a value the command turns into an exit code.
  */
 import { ProviderError, StateError } from '../errors.js';
-import { awaitApproval } from './approval.js';
+import { awaitApproval, settlePendingApproval } from './approval.js';
 import { bakeStep } from './bake.js';
 import { NoVerdict, PauseRequired, RollbackRequired } from './control.js';
 import { EventType, hookId } from './events.js';
@@ -15,13 +15,17 @@ import { applyWeight, runHook } from './steps.js';
 
 /** Drives a rollout from wherever its log says it is until it is promoted, rolled back or paused. */
 export async function driveRollout(rt: RolloutRuntime): Promise<RolloutOutcome> {
-  const view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+  let view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
   if (view.rollback || view.status === 'aborted') {
     // A rollback was under way when the previous runner stopped: finish it, never go forward again.
     return rollBack(rt, { trigger: (view.rollback?.trigger as RollbackRequired['trigger']) ?? 'takeover', reason: view.rollback?.reason ?? view.reason ?? 'resumed an interrupted rollout', by: rt.operator });
   }
   rt.pendingApproval = view.awaitingApproval ? { step: view.awaitingApproval.step, key: view.awaitingApproval.key } : undefined;
   try {
+    if (rt.pendingApproval && (await settlePendingApproval(rt, rt.pendingApproval))) {
+      rt.pendingApproval = undefined;
+      view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+    }
     const outcome = await forward(rt, view);
     if (rt.stop.signal.aborted) return stopRequested(rt);
     return outcome;

@@ -1,0 +1,132 @@
+/**
+ * Rollouts end to end: the built binary against the live test service and a real Prometheus
+ * scraping it every second.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../../src/lib/evidence/chain.js';
+import { runCli, startCli } from '../../support/cli.js';
+import { errorRateQuery, eventTypes, resultLine, SERVICE, startLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
+
+let env: LiveEnv;
+
+beforeAll(async () => {
+  env = await startLiveEnv();
+}, 60_000);
+afterAll(async () => {
+  await env?.stop();
+});
+beforeEach(() => {
+  env.service.inject({ track: 'canary', errorRate: 0, latencyMs: 0 });
+  env.service.setTraffic(100);
+  env.service.setWeight(SERVICE, 0);
+  env.service.setRouterBroken(false);
+});
+
+const cli = (args: string[]) => runCli([...args, '--state', env.stateUrl]);
+
+describe('rollout run', () => {
+  it('promotes a healthy canary 10 → 25 → 50 → 100, in order, with an intact chain', async () => {
+    const plan = env.writePlan('healthy');
+    const historyBefore = env.service.state().weightHistory.length;
+    const result = await cli(['rollout', 'run', plan, '--json']);
+    expect(result.code, result.stderr + result.stdout.split('\n').slice(-4).join('\n')).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.every((l) => l.schemaVersion === 1)).toBe(true);
+    const final = lines.at(-1)!;
+    expect(final).toMatchObject({ kind: 'result', service: SERVICE, status: 'promoted', weight: 100, step: 3 });
+    const applied = env.service.state().weightHistory.slice(historyBefore).map((h) => h.canary);
+    expect(applied).toEqual([10, 25, 50, 100]);
+
+    const events = await env.events(final.rolloutId as string);
+    expect(verifyChain(events)).toMatchObject({ ok: true, count: events.length });
+    const types = eventTypes(events);
+    expect(types[0]).toBe('rollout.started');
+    expect(types.at(-1)).toBe('rollout.promoted');
+    expect(types.filter((t) => t === 'step.completed')).toHaveLength(4);
+    const measurements = events.filter((e) => e.type === 'measurement');
+    expect(measurements.length).toBeGreaterThanOrEqual(4);
+    for (const m of measurements) {
+      expect(m.data).toMatchObject({ gate: 'error-rate', verdict: 'pass', threshold: expect.any(String) });
+      expect(m.data.query).toContain('track="canary"');
+      expect(m.data.query).not.toContain('{{');
+    }
+    // NDJSON events on stdout are the same events as the log.
+    expect(lines.filter((l) => l.kind === 'event').length).toBe(events.length);
+
+    const status = await cli(['rollout', 'status', final.rolloutId as string, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ rolloutId: final.rolloutId, status: 'promoted', weight: 100 });
+  }, 60_000);
+
+  it('rolls a faulty canary back to 0 within interval + 2 s of the breach being visible', async () => {
+    const plan = env.writePlan('faulty', { steps: [{ weight: 10, bake: '5s' }, { weight: 25, bake: '20s' }, { weight: 50, bake: '3s' }, { weight: 100, bake: '3s' }] });
+    const run = startCli(['rollout', 'run', plan, '--state', env.stateUrl]);
+    // Errors start at 25%.
+    const deadline = Date.now() + 30_000;
+    while (env.service.state().weights[SERVICE] !== 25) {
+      if (Date.now() > deadline) throw new Error('never reached 25%');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    env.service.inject({ track: 'canary', errorRate: 0.5 });
+    await env.waitForQuery(errorRateQuery('canary'), (v) => v > 0.05);
+    const visibleAt = Date.now();
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(1);
+    const back = env.service.state().weightHistory.filter((h) => h.canary === 0).at(-1);
+    expect(back).toBeDefined();
+    const latencyMs = Date.parse(back!.at) - visibleAt;
+    // eslint-disable-next-line no-console
+    console.log(`detection-to-rollback latency: ${latencyMs} ms (interval 1000 ms)`);
+    expect(latencyMs).toBeLessThanOrEqual(1_000 + 2_000);
+    expect(result.stderr).toMatch(/rolled back: gate error-rate failed/);
+
+    const rolloutId = /(checkout-\S+): rolled_back/.exec(result.stderr)?.[1];
+    const events = await env.events(rolloutId!);
+    expect(verifyChain(events).ok).toBe(true);
+    const types = eventTypes(events);
+    expect(types).toContain('rollback.started');
+    expect(types.at(-1)).toBe('rollout.rolled_back');
+    const started = events.find((e) => e.type === 'rollback.started')!;
+    expect(started.data).toMatchObject({ trigger: 'gate', fromWeight: 25 });
+    expect(events.find((e) => e.type === 'rollback.verification')?.data).toMatchObject({ passed: true });
+    expect(env.service.state().weights[SERVICE]).toBe(0);
+  }, 60_000);
+
+  it('no traffic is inconclusive, never a pass: onInconclusive rollback rolls back', async () => {
+    env.service.setTraffic(0);
+    await new Promise((r) => setTimeout(r, 6_000)); // let the 5s rate windows drain
+    const plan = env.writePlan('no-traffic', { analysis: { inconclusiveLimit: 1 }, rollback: { verify: undefined } });
+    const result = await cli(['rollout', 'run', plan, '--json']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(resultLine(result.stdout)).toMatchObject({ status: 'rolled_back', weight: 0 });
+    expect(String(resultLine(result.stdout).reason)).toMatch(/inconclusive/);
+    const events = await env.events(resultLine(result.stdout).rolloutId as string);
+    expect(events.filter((e) => e.type === 'measurement').every((e) => e.data.verdict === 'inconclusive')).toBe(true);
+    expect(events.some((e) => e.type === 'step.completed')).toBe(false);
+  }, 60_000);
+
+  it('no traffic with onInconclusive pause and --on-approval exit pauses (exit 5); approve + resume continues', async () => {
+    env.service.setTraffic(0);
+    await new Promise((r) => setTimeout(r, 6_000));
+    const plan = env.writePlan('pause', { analysis: { inconclusiveLimit: 0, onInconclusive: 'pause' }, steps: [{ weight: 10, bake: '5s' }, { weight: 100, bake: '3s' }] });
+    const first = await cli(['rollout', 'run', plan, '--on-approval', 'exit', '--json']);
+    expect(first.code, first.stderr).toBe(5);
+    const paused = resultLine(first.stdout);
+    expect(paused).toMatchObject({ status: 'paused', weight: 10 });
+    const id = paused.rolloutId as string;
+
+    const status = await cli(['rollout', 'status', id, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'paused', awaitingApproval: true });
+
+    env.service.setTraffic(100);
+    const approve = await cli(['rollout', 'approve', id, '--comment', 'no traffic is expected at night']);
+    expect(approve.code, approve.stderr).toBe(0);
+    await env.waitForQuery(errorRateQuery('canary'), (v) => v <= 0.05);
+    const resumed = await cli(['rollout', 'resume', id, '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resultLine(resumed.stdout)).toMatchObject({ rolloutId: id, status: 'promoted', weight: 100 });
+    const events = await env.events(id);
+    expect(verifyChain(events).ok).toBe(true);
+    expect(events.find((e) => e.type === 'approval.decided')?.data).toMatchObject({ decision: 'approve', comment: 'no traffic is expected at night' });
+    expect(eventTypes(events)).toContain('rollout.resumed');
+  }, 90_000);
+});
