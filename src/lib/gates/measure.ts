@@ -22,7 +22,8 @@ export interface MeasureOptions {
 /** The step of a `for` window: the gate's own, the caller's, or about ten points per window. */
 export function windowStepMs(gate: GateSpec, fallbackMs?: number): number {
   const step = gate.stepMs ?? fallbackMs ?? Math.min(15_000, Math.max(1_000, Math.floor((gate.forMs ?? 0) / 10)));
-  return Math.max(1, step);
+  // Prometheus refuses range queries of more than 11,000 points per series; stay well below.
+  return Math.max(1, step, Math.ceil((gate.forMs ?? 0) / 10_000));
 }
 
 /** Measures one gate once. Never throws a ProviderError (see the module comment). */
