@@ -11,7 +11,7 @@ const FIXTURES = join(import.meta.dirname, '../../fixtures/plans');
 const yamlFiles = (dir: string): string[] => readdirSync(join(FIXTURES, dir)).filter((name) => name.endsWith('.yaml')).sort();
 
 /** The expected issue lines a fixture declares about itself. */
-export function expectedIssues(text: string): string[] {
+function expectedIssues(text: string): string[] {
   return text
     .split('\n')
     .filter((line) => line.startsWith('# expect: '))
