@@ -112,7 +112,7 @@ function registerCommands(program: Command, action: ActionFactory): void {
     .command('schema')
     .description('JSON Schema of the plan or policy format, for editor completion')
     .argument('<kind>', 'plan | policy')
-    .addHelpText('after', examples('rollgate schema plan > rollgate-plan.schema.json', 'echo "# yaml-language-server: $schema=./rollgate-plan.schema.json"'))
+    .addHelpText('after', examples('rollgate schema plan > rollgate-plan.schema.json', 'rollgate schema plan | jq .properties.steps'))
     .action(
       action(async (ctx, kind: string) => {
         const { run } = await import('./commands/schema.js');

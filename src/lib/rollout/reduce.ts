@@ -95,11 +95,15 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
         view.step = num(d.step) ?? view.step;
         view.status = 'running';
         break;
-      case EventType.weightApplying:
-        view.weightUncertain = num(d.weight);
+      case EventType.weightApplying: {
+        // Until a change is confirmed, the highest weight that may be live is what matters.
+        const weight = num(d.weight);
+        if (weight !== undefined) view.weightUncertain = Math.max(view.weightUncertain ?? weight, weight);
         break;
+      }
       case EventType.weightApplied:
-        view.weightUncertain = undefined;
+        // A failed or timed-out change may still have been half applied by the router: stay uncertain.
+        view.weightUncertain = d.ok === true ? undefined : view.weightUncertain;
         if (d.ok === true) {
           view.weight = num(d.weight) ?? view.weight;
           if (d.rollback === true && view.rollback) view.rollback.weightRestored = true;

@@ -28,7 +28,7 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
   bound.unref();
   try {
     let view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
-    const fromWeight = view.weightUncertain ?? view.weight;
+    const fromWeight = Math.max(view.weight, view.weightUncertain ?? 0);
     if (!view.rollback) {
       await record(
         rt,
