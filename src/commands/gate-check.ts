@@ -5,6 +5,7 @@
  */
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { measureGates } from '../lib/gates/measure.js';
+import { withRuntimeVars } from '../lib/gates/runtime-vars.js';
 import type { Measurement, Verdict } from '../lib/gates/types.js';
 import { formatValue } from '../lib/gates/evaluate.js';
 import { overallVerdict, warnings } from '../lib/gates/verdict.js';
@@ -58,7 +59,7 @@ export async function checkGates(
   plan: ResolvedPlan,
   options: { gates?: readonly string[]; at?: Date; api?: PrometheusApi },
 ): Promise<number> {
-  const gates = selectGates(plan, options.gates ?? []);
+  const gates = selectGates(plan, options.gates ?? []).map((g) => withRuntimeVars(g, { rangeMs: plan.analysis.intervalMs }));
   const api = options.api ?? createPrometheusClient(plan.prometheus, { env: ctx.env });
   const at = options.at ?? new Date();
   const spinner = await ctx.ui.spinner(`checking ${gates.length} gate${gates.length === 1 ? '' : 's'} against ${api.url}${options.at ? ` at ${at.toISOString()}` : ''}`);

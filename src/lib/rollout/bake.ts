@@ -5,6 +5,7 @@
  */
 import { LimitCounter } from '../analysis/limits.js';
 import { measureGates } from '../gates/measure.js';
+import { withRuntimeVars } from '../gates/runtime-vars.js';
 import type { Measurement } from '../gates/types.js';
 import { formatDuration } from '../duration.js';
 import type { GateSpec, StepSpec } from '../plan/types.js';
@@ -15,7 +16,8 @@ import { record, type RolloutRuntime } from './runtime.js';
 import { sleep } from './sleep.js';
 
 export function gatesOfStep(rt: RolloutRuntime, step: StepSpec): GateSpec[] {
-  return rt.plan.gates.filter((g) => step.gates.includes(g.name));
+  const runtime = { rangeMs: rt.plan.analysis.intervalMs, weight: step.weight, step: step.index };
+  return rt.plan.gates.filter((g) => step.gates.includes(g.name)).map((g) => withRuntimeVars(g, runtime));
 }
 
 /** Records each measurement as its own event: the exact query, raw value, threshold and verdict. */

@@ -6,6 +6,7 @@
  */
 import { formatDuration } from '../duration.js';
 import { measureGates } from '../gates/measure.js';
+import { withRuntimeVars } from '../gates/runtime-vars.js';
 import { EventType, parseHookId, type RollbackTrigger } from './events.js';
 import type { RolloutOutcome } from './outcome.js';
 import { reduceEvents } from './reduce.js';
@@ -93,7 +94,8 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
 
 /** Measures the verification gates until all pass or `withinMs` runs out. */
 async function verifyStable(rt: RolloutRuntime, names: string[], withinMs: number, signal: AbortSignal): Promise<boolean> {
-  const gates = rt.plan.gates.filter((g) => names.includes(g.name));
+  const runtime = { rangeMs: rt.plan.analysis.intervalMs, weight: 0 };
+  const gates = rt.plan.gates.filter((g) => names.includes(g.name)).map((g) => withRuntimeVars(g, runtime));
   const deadline = Date.now() + withinMs;
   const pauseMs = Math.min(rt.plan.analysis.intervalMs, 5_000);
   let round = 0;
