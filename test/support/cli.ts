@@ -25,6 +25,8 @@ export const CI_ENV: NodeJS.ProcessEnv = { CI: '1', NO_COLOR: '1' };
 
 export interface RunningCli {
   child: ChildProcess;
+  /** Date.now() when it was spawned. */
+  startedAt: number;
   /** Output so far. */
   output(): { stdout: string; stderr: string };
   done: Promise<CliResult>;
@@ -35,6 +37,7 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   const env = { ...process.env, ...CI_ENV, ...options.env };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   if (!options.env?.FORCE_COLOR) delete env.FORCE_COLOR;
+  const startedAt = Date.now();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -49,7 +52,7 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
     });
   });
   child.stdin!.end(options.input ?? '');
-  return { child, output: () => ({ stdout, stderr }), done };
+  return { child, startedAt, output: () => ({ stdout, stderr }), done };
 }
 
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {

@@ -32,6 +32,8 @@ export interface StartPrometheusOptions {
   /** host:port targets to scrape. */
   scrapeTargets?: string[];
   scrapeIntervalMs?: number;
+  /** Listen on this port (to restart a killed server where clients expect it); default a free one. */
+  port?: number;
   /** How long to wait for /-/ready. */
   readyTimeoutMs?: number;
 }
@@ -153,7 +155,7 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
     }
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const args = [
     `--config.file=${configFile}`,
