@@ -173,7 +173,9 @@ class TerminalUi implements Ui {
   }
 
   async spinner(text: string): Promise<Spinner> {
-    if (this.mode !== 'tty' || this.quiet) {
+    // ora needs the terminal's width to clear its line; a terminal reporting none gets plain lines.
+    const columns = (this.streams.stderr as { columns?: number }).columns;
+    if (this.mode !== 'tty' || this.quiet || !columns) {
       // Plain mode: the start is one line; updates are not repeated (they would flood CI logs).
       this.info(text);
       return {
