@@ -63,4 +63,10 @@ describe('CLI frame', () => {
     expect(result.stderr).not.toMatch(ANSI);
     expect(result.stderr).not.toContain('    at ');
   });
+
+  it('an unreachable state store exits 3 naming its address', async () => {
+    const result = await runCli(['rollout', 'status', '--state', 'redis://127.0.0.1:1/0']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('redis://127.0.0.1:1/0');
+  });
 });

@@ -117,6 +117,11 @@ describe('rollout run', () => {
     const status = await cli(['rollout', 'status', id, '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'paused', awaitingApproval: true });
 
+    // Rolling back needs consent, and no prompt ever waits in CI.
+    const unconfirmed = await cli(['rollback', id, '--reason', 'not sure']);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain('pass --yes to confirm in a non-interactive run');
+
     env.service.setTraffic(100);
     const approve = await cli(['rollout', 'approve', id, '--comment', 'no traffic is expected at night']);
     expect(approve.code, approve.stderr).toBe(0);
@@ -129,4 +134,15 @@ describe('rollout run', () => {
     expect(events.find((e) => e.type === 'approval.decided')?.data).toMatchObject({ decision: 'approve', comment: 'no traffic is expected at night' });
     expect(eventTypes(events)).toContain('rollout.resumed');
   }, 90_000);
+
+  it('an approval not given within --approval-timeout leaves the rollout paused (exit 5)', async () => {
+    const plan = env.writePlan('approval-timeout', { steps: [{ weight: 10, bake: '5s', approval: true }, { weight: 100, bake: '1s' }] });
+    const result = await cli(['rollout', 'run', plan, '--approval-timeout', '2s', '--json']);
+    expect(result.code, result.stderr).toBe(5);
+    expect(resultLine(result.stdout)).toMatchObject({ status: 'paused', weight: 10 });
+    expect(String(resultLine(result.stdout).reason)).toMatch(/not given within 2s/);
+    const rollback = await cli(['rollback', resultLine(result.stdout).rolloutId as string, '--reason', 'nobody approved', '--yes']);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(env.service.state().weights[SERVICE]).toBe(0);
+  }, 60_000);
 });
