@@ -33,7 +33,7 @@ export function parseApprovalTimeout(value: string | undefined): number | undefi
 export function terminalPrompter(ui: Ui): Prompter | undefined {
   if (!ui.canPrompt) return undefined;
   return async (question) =>
-    ui.select(`Step ${question.step + 1} (${question.weight}%): ${question.reason}. What now?`, [
+    ui.select(`Step ${question.step + 1} at ${question.weight}% — ${question.reason}. What now?`, [
       { name: 'Promote: go on to the next step', value: 'approve' as const },
       { name: 'Roll back now', value: 'rollback' as const },
       { name: 'Wait (approve later with `rollgate rollout approve`)', value: 'wait' as const },

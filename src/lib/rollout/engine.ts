@@ -92,7 +92,7 @@ async function forward(rt: RolloutRuntime, view: RolloutView): Promise<RolloutOu
     if (signal.aborted) return placeholderOutcome(view);
 
     if (step.approval && !view.approvedSteps.has(step.index)) {
-      await awaitApproval(rt, step.index, step.weight, `step ${step.index + 1} (${step.weight}%) asks for approval`, true);
+      await awaitApproval(rt, step.index, step.weight, 'the plan asks for approval before going on', true);
       if (signal.aborted) return placeholderOutcome(view);
     }
 

@@ -113,7 +113,7 @@ class TerminalUi implements Ui {
   readonly paint: ChalkInstance;
   private readonly streams: UiStreams;
   private readonly now: () => Date;
-  private activeSpinner: { clear(): void; render(): void; isSpinning: boolean } | undefined;
+  private activeSpinner: { clear(): void; render(): void; start(): unknown; stop(): unknown; isSpinning: boolean } | undefined;
 
   constructor(options: UiOptions) {
     this.streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
@@ -225,13 +225,24 @@ class TerminalUi implements Ui {
     if (this.yes) return true;
     if (!this.canPrompt) throw new UsageError(`${message} — no one can answer here`, 'pass --yes to confirm in a non-interactive run');
     const { confirm } = await import('@inquirer/prompts');
-    return confirm({ message, default: options.default ?? false }, this.promptContext());
+    return this.withSpinnerPaused(() => confirm({ message, default: options.default ?? false }, this.promptContext()));
   }
 
   async select<T>(message: string, choices: Array<Choice<T>>): Promise<T> {
     if (!this.canPrompt) throw new UsageError(`${message} — no one can answer here`);
     const { select } = await import('@inquirer/prompts');
-    return select<T>({ message, choices }, this.promptContext());
+    return this.withSpinnerPaused(() => select<T>({ message, choices }, this.promptContext()));
+  }
+
+  /** A spinner redrawing under a prompt garbles both: hide it while the person answers. */
+  private async withSpinnerPaused<T>(ask: () => Promise<T>): Promise<T> {
+    const spinner = this.activeSpinner?.isSpinning ? this.activeSpinner : undefined;
+    spinner?.stop();
+    try {
+      return await ask();
+    } finally {
+      if (spinner && this.activeSpinner === spinner) spinner.start();
+    }
   }
 
   private promptContext(): { input: NodeJS.ReadableStream; output: NodeJS.WritableStream } {
