@@ -220,6 +220,20 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
         return run(ctx, { target });
       }),
     );
+  evidence
+    .command('report')
+    .description('render the evidence of a rollout (or an exported log) as Markdown, self-contained HTML, JSON or JUnit XML')
+    .argument('<target>', 'rollout ID, service (its current or newest rollout), or a log file (NDJSON or JSON report)')
+    .addOption(new Option('--format <format>', 'md (pull requests, tickets), html (one file with charts), json (log + summary), junit (gates as CI test results)').choices(['md', 'html', 'json', 'junit']).default('md'))
+    .option('--out <file>', 'write to this file (atomically) instead of stdout')
+    .option('--force', 'replace an existing --out file', false)
+    .addHelpText('after', examples('rollgate evidence report checkout --format md >> "$GITHUB_STEP_SUMMARY"', 'rollgate evidence report 01J9Z3... --format html --out rollout.html', 'rollgate evidence report 01J9Z3... --format junit --out junit/rollout.xml --force'))
+    .action(
+      action(async (ctx, target: string, opts: { format: string; out?: string; force: boolean }) => {
+        const { run } = await import('./commands/evidence-report.js');
+        return run(ctx, { target, format: opts.format, ...(opts.out !== undefined ? { out: opts.out } : {}), force: opts.force });
+      }),
+    );
 }
 
 function renderError(error: unknown, ui: Ui | undefined, io: Required<MainIo>, wantJson: boolean, verbose: boolean): void {

@@ -1,0 +1,118 @@
+/**
+ * `rollgate evidence report <ID|SERVICE|FILE> --format md|html|json|junit [--out FILE] [--force]`:
+ * renders a rollout's evidence from its event log (in the state store, or an exported NDJSON log /
+ * JSON report). To stdout, or to --out: never over an existing file without --force, and written
+ * atomically (temp file + rename), so a reader never sees half a report.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ExitCode, UsageError } from '../lib/errors.js';
+import { REPORT_FORMATS, type ReportFormat } from '../lib/evidence/report/render.js';
+import type { ChainResult } from '../lib/evidence/report/summary.js';
+import type { RolloutEvent } from '../lib/state/types.js';
+import type { CommandContext } from './context.js';
+import { withStore } from './run-session.js';
+
+export interface EvidenceReportOptions {
+  target: string;
+  format: string;
+  out?: string;
+  force?: boolean;
+}
+
+export async function run(ctx: CommandContext, options: EvidenceReportOptions): Promise<number> {
+  const format = options.format as ReportFormat;
+  if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${options.format}: expected one of ${REPORT_FORMATS.join(', ')}`);
+  const outFile = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : undefined;
+  // Refuse before any work: an existing file without --force is a usage error (exit 2).
+  if (outFile) await checkOutFile(outFile, options.out!, options.force === true);
+
+  const { events, chain } = await loadEvents(ctx, options.target);
+  const [{ renderReport }, { readPlanSecrets }] = await Promise.all([import('../lib/evidence/report/render.js'), import('../lib/evidence/report/secrets.js')]);
+  const secrets = await readPlanSecrets(events, { cwd: ctx.cwd, env: ctx.env });
+  const { text, summary } = renderReport(events, format, { secrets, ...(chain ? { chain } : {}) });
+
+  if (!outFile) {
+    ctx.streams.stdout.write(text);
+    return ExitCode.ok;
+  }
+  await writeAtomically(outFile, text, options.force === true, options.out!);
+  if (ctx.global.json) {
+    ctx.ui.json({ rolloutId: summary.rolloutId, format, out: outFile, bytes: Buffer.byteLength(text), status: summary.status, stillRunning: summary.stillRunning, chainIntact: summary.chain.intact });
+  } else {
+    ctx.ui.success(`${format} report of ${summary.rolloutId} (${summary.stillRunning ? 'still running' : summary.status}) written to ${options.out}`);
+  }
+  if (summary.stillRunning) ctx.ui.warn(`rollout ${summary.rolloutId} is still running: the report says so on top`);
+  if (!summary.chain.intact) ctx.ui.warn(`the evidence chain is broken at event #${summary.chain.brokenAt}: ${summary.chain.reason}`);
+  return ExitCode.ok;
+}
+
+async function checkOutFile(file: string, shown: string, force: boolean): Promise<void> {
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (stat?.isDirectory()) throw new UsageError(`--out ${shown} is a directory`, 'name a file, e.g. --out report.html');
+  if (stat && !force) throw new UsageError(`--out ${shown} already exists; not overwriting it`, 'pass --force to replace it');
+  const dir = await fs.stat(path.dirname(file)).catch(() => undefined);
+  if (!dir?.isDirectory()) throw new UsageError(`--out ${shown}: the folder ${path.dirname(shown)} does not exist`);
+}
+
+/**
+ * Temp file in the same folder, fsync, then rename (with --force) or link (without: fails if
+ * the name appeared meanwhile, so a file created since the check is never clobbered).
+ */
+async function writeAtomically(file: string, text: string, force: boolean, shown: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await fs.open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    if (force) await fs.rename(temp, file);
+    else {
+      try {
+        await fs.link(temp, file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`--out ${shown} already exists; not overwriting it`, 'pass --force to replace it');
+        throw error;
+      }
+    }
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}
+
+/** A path that exists is an exported log; anything else is a rollout ID or service in the store. */
+async function loadEvents(ctx: CommandContext, target: string): Promise<{ events: RolloutEvent[]; chain?: ChainResult }> {
+  const file = path.resolve(ctx.cwd, target);
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (stat?.isFile()) return loadFile(file, target);
+  if (stat) throw new UsageError(`${target} is a directory, not an evidence log`);
+  if (/[/\\]|\.(nd)?json$/i.test(target)) throw new UsageError(`no such file: ${target}`, 'pass an exported log (NDJSON or JSON report), a rollout ID or a service');
+  const { findRollout } = await import('../lib/rollout/find.js');
+  return withStore(ctx, async (store) => {
+    const found = await findRollout(store, target);
+    const events = await store.readEvents(found.rolloutId);
+    if (events.length === 0) throw new UsageError(`rollout ${found.rolloutId} has no events in ${store.url}`);
+    return { events };
+  });
+}
+
+function isEventLike(value: unknown): value is RolloutEvent {
+  if (!value || typeof value !== 'object') return false;
+  const e = value as Record<string, unknown>;
+  return typeof e.seq === 'number' && typeof e.type === 'string' && typeof e.at === 'string' && typeof e.rolloutId === 'string' && !!e.data && typeof e.data === 'object' && !Array.isArray(e.data);
+}
+
+async function loadFile(file: string, shown: string): Promise<{ events: RolloutEvent[]; chain: ChainResult }> {
+  const { readEvidenceLog, verifyEvidenceLog } = await import('../lib/evidence/log-file.js');
+  const log = await readEvidenceLog(file);
+  // A broken chain is still rendered (the report says where it breaks); unreadable entries end the log.
+  const events = log.events.filter(isEventLike);
+  if (events.length === 0) throw new UsageError(`${shown} holds no readable evidence events${log.problem ? ` (${log.problem.reason})` : ''}`, 'pass an NDJSON log or a JSON report written by rollgate');
+  const verdict = verifyEvidenceLog(log);
+  const chain: ChainResult = verdict.ok ? { intact: true, events: verdict.count, head: verdict.head } : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason };
+  return { events, chain };
+}

@@ -1,0 +1,37 @@
+/** Small text forms shared by the report renderers. */
+import { formatDuration } from '../../duration.js';
+import type { MeasurementRow } from './summary.js';
+
+/** A gate value for people: integers as they are, others to 4 significant digits. */
+export function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e9)) return value.toExponential(3);
+  return String(Number(value.toPrecision(4)));
+}
+
+export function formatValue(m: Pick<MeasurementRow, 'value' | 'rawValue'>): string {
+  if (m.value !== null) return formatNumber(m.value);
+  return m.rawValue ?? 'no value';
+}
+
+/** `10:00:01.123Z` — the date is in the report's header; rows show the time of day. */
+export function timeOfDay(iso: string | null): string {
+  if (!iso) return '';
+  const t = iso.indexOf('T');
+  return t >= 0 ? iso.slice(t + 1) : iso;
+}
+
+export function duration(ms: number | null): string {
+  return ms === null ? '' : formatDuration(Math.max(0, ms));
+}
+
+export function stepLabel(step: number | null, weight: number | null): string {
+  if (step === null) return weight === null ? '' : `${weight}%`;
+  return weight === null ? `step ${step}` : `step ${step} (${weight}%)`;
+}
+
+/** Human form of the chain verification result. */
+export function chainText(chain: { intact: boolean; events: number; head: string | null; brokenAt?: number; reason?: string }): string {
+  return chain.intact ? `intact: ${chain.events} events, head ${chain.head}` : `BROKEN at event #${chain.brokenAt}: ${chain.reason}`;
+}

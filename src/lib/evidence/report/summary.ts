@@ -1,0 +1,460 @@
+/**
+ * What a report says, derived from the rollout's event log alone (plus the chain verification):
+ * the outcome in one sentence, the timeline, each gate with its query, threshold and measurements,
+ * approvals, the rollback, and where the evidence came from. The renderers (markdown, html, json,
+ * junit) only lay this out; none of them reads an event itself.
+ *
+ * Secrets: the events are passed through `redactDeep` (by key, by URL form, and by value for the
+ * secrets the caller read from the plan's `*File`/`*Env` references) before anything is derived,
+ * so every field of the summary is already redacted.
+ */
+import { formatDuration } from '../../duration.js';
+import type { GateSpec, ResolvedPlan, StepSpec } from '../../plan/types.js';
+import { redactDeep, redactUrl } from '../../redact.js';
+import { EventType } from '../../rollout/events.js';
+import { reduceEvents } from '../../rollout/reduce.js';
+import type { RolloutEvent, RolloutStatus } from '../../state/types.js';
+import { verifyChain } from '../chain.js';
+import { describeEvent } from './event-text.js';
+
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
+
+export interface ChainResult {
+  intact: boolean;
+  events: number;
+  /** Hash of the last event when intact. */
+  head: string | null;
+  brokenAt?: number;
+  reason?: string;
+}
+
+export interface TimelineRow {
+  seq: number;
+  at: string;
+  /** 1-based step number, null outside steps. */
+  step: number | null;
+  weight: number | null;
+  event: string;
+  detail: string;
+}
+
+export interface MeasurementRow {
+  seq: number;
+  /** When the measurement was recorded. */
+  at: string;
+  /** 1-based step; null during rollback verification. */
+  step: number | null;
+  weight: number | null;
+  phase: 'bake' | 'verify';
+  round: number | null;
+  /** The deciding value; null when empty, NaN or an error. */
+  value: number | null;
+  /** The value as recorded when it is not a finite number ("NaN", "+Inf"). */
+  rawValue: string | null;
+  verdict: Verdict;
+  threshold: string;
+  reason: string;
+  query: string;
+}
+
+export interface GateReport {
+  name: string;
+  description: string | null;
+  severity: 'critical' | 'warning';
+  /** Each distinct query as sent (placeholders resolved), in the order first seen. */
+  queries: string[];
+  /** The threshold as recorded ("<= 0.05"), or derived from the plan when never measured. */
+  threshold: string;
+  /** Numeric lines for charts: max and/or min of the plan's gate (absent for baseline-relative gates). */
+  max: number | null;
+  min: number | null;
+  /** Prometheus graph page per query, over the rollout's time range. */
+  graphLinks: Array<{ query: string; url: string }>;
+  measurements: MeasurementRow[];
+  counts: Record<Verdict, number>;
+}
+
+export interface StepReport {
+  /** 1-based. */
+  number: number;
+  weight: number;
+  bakeMs: number;
+  approval: boolean;
+  gates: string[];
+  startedAt: string | null;
+  endedAt: string | null;
+  result: 'completed' | 'failed' | 'rolled back' | 'running' | 'not reached';
+}
+
+export interface ApprovalRow {
+  step: number;
+  requestedAt: string;
+  reason: string;
+  planned: boolean;
+  decision: 'approve' | 'rollback' | null;
+  by: string | null;
+  decidedAt: string | null;
+  comment: string | null;
+}
+
+export interface RollbackReport {
+  trigger: string;
+  reason: string;
+  by: string | null;
+  severity: string | null;
+  at: string;
+  fromWeight: number | null;
+  /** 1-based step it started from. */
+  step: number | null;
+  abort: { by: string; reason: string; severity: string | null; at: string } | null;
+  /** true/false when verification ran, null when the plan has none or it did not run yet. */
+  verified: boolean | null;
+  endedAt: string | null;
+  incomplete: string[];
+  failed: string | null;
+}
+
+export interface ReportSummary {
+  rolloutId: string;
+  service: string;
+  planName: string | null;
+  planFile: string | null;
+  planSha256: string | null;
+  toolVersion: string | null;
+  operator: string | null;
+  stateStore: string | null;
+  prometheusUrl: string | null;
+  dryRun: boolean;
+  status: RolloutStatus;
+  /** True while the rollout has not reached a final state (running, paused, aborted half way). */
+  stillRunning: boolean;
+  /** One sentence: promoted / rolled back and why / still running. */
+  outcome: string;
+  reason: string | null;
+  startedAt: string | null;
+  lastEventAt: string | null;
+  durationMs: number | null;
+  finalWeight: number;
+  chain: ChainResult;
+  steps: StepReport[];
+  gates: GateReport[];
+  timeline: TimelineRow[];
+  /** Confirmed weights over time (the canary's share of traffic). */
+  weights: Array<{ at: string; weight: number }>;
+  approvals: ApprovalRow[];
+  rollback: RollbackReport | null;
+  /** Seqs of events whose content had to be redacted for display (their hash no longer matches the shown content). */
+  redactedEvents: number[];
+}
+
+export interface SummarizeOptions {
+  /** Secret values read by the caller (from the plan's *File / *Env references); masked wherever they appear. */
+  secrets?: readonly string[];
+  /** The result of `redactEvents(rawEvents, secrets)` when the caller already has it. */
+  redacted?: { events: RolloutEvent[]; changed: number[] };
+  /** A verification already made of the stored bytes (an exported NDJSON file is also checked byte for byte). */
+  chain?: ChainResult;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+function stepNumber(value: unknown): number | null {
+  const n = num(value);
+  return n === null ? null : n + 1;
+}
+
+/** The events as they may be shown: redacted, plus the seqs whose content redaction changed. */
+export function redactEvents(events: readonly RolloutEvent[], secrets: readonly string[] = []): { events: RolloutEvent[]; changed: number[] } {
+  const redacted = redactDeep(events as RolloutEvent[], secrets);
+  const changed: number[] = [];
+  for (const [index, event] of redacted.entries()) {
+    const original = events[index]!;
+    // redactDeep keeps key order, so a plain stringify tells whether anything was masked.
+    if (JSON.stringify(event) !== JSON.stringify(original)) changed.push(original.seq);
+  }
+  return { events: redacted, changed };
+}
+
+/** Prometheus' graph page for a query over [start, end] (the same URL form as the client's graphUrl). */
+export function prometheusGraphUrl(baseUrl: string, query: string, start: Date, end: Date): string {
+  const rangeMs = Math.max(1_000, end.getTime() - start.getTime());
+  const endInput = end.toISOString().replace('T', ' ').slice(0, 19);
+  return `${redactUrl(baseUrl.replace(/\/+$/, ''))}/graph?g0.expr=${encodeURIComponent(query)}&g0.range_input=${formatDuration(rangeMs)}&g0.end_input=${encodeURIComponent(endInput)}&g0.tab=0`;
+}
+
+function thresholdOf(gate: GateSpec): string {
+  const parts: string[] = [];
+  if (gate.max !== undefined) parts.push(`<= ${gate.max}`);
+  if (gate.min !== undefined) parts.push(`>= ${gate.min}`);
+  if (gate.maxIncrease) parts.push(`<= baseline +${gate.maxIncrease.kind === 'relative' ? `${gate.maxIncrease.value * 100}%` : gate.maxIncrease.value}`);
+  if (gate.maxDecrease) parts.push(`>= baseline -${gate.maxDecrease.kind === 'relative' ? `${gate.maxDecrease.value * 100}%` : gate.maxDecrease.value}`);
+  const text = parts.join(' and ') || '(none)';
+  return gate.forMs ? `sustained ${formatDuration(gate.forMs)} ${text}` : text;
+}
+
+const VERDICTS: readonly Verdict[] = ['pass', 'fail', 'inconclusive', 'error'];
+function asVerdict(value: unknown): Verdict {
+  return VERDICTS.includes(value as Verdict) ? (value as Verdict) : 'error';
+}
+
+/**
+ * Derives the report summary from a rollout's event log (any order-preserving array of events, as
+ * read from a store or an exported file). Never throws on odd data: a log from an older or newer
+ * version renders with what it has.
+ */
+export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: SummarizeOptions = {}): ReportSummary {
+  const verdict = verifyChain(rawEvents);
+  const chain: ChainResult =
+    options.chain ??
+    (verdict.ok ? { intact: true, events: verdict.count, head: verdict.head } : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason });
+  const secrets = options.secrets ?? [];
+  const { events, changed } = options.redacted ?? redactEvents(rawEvents, secrets);
+  const view = reduceEvents(events);
+  const plan: ResolvedPlan | undefined = view.plan;
+  const started = events.find((e) => e.type === EventType.started)?.data ?? {};
+  const first = events[0];
+  const last = events.at(-1);
+  const startedAt = first?.at ?? null;
+  const lastEventAt = last?.at ?? null;
+  const prometheusUrl = str(started.prometheus) ?? plan?.prometheus?.url ?? null;
+
+  const timeline: TimelineRow[] = [];
+  const weights: Array<{ at: string; weight: number }> = [];
+  const stepStarts = new Map<number, string>();
+  const stepEnds = new Map<number, string>();
+  const approvals: ApprovalRow[] = [];
+  const approvalByKey = new Map<number, ApprovalRow>();
+  const gates = new Map<string, GateReport>();
+  let rollback: RollbackReport | null = null;
+  let abort: RollbackReport['abort'] = null;
+  let currentStep: number | null = null;
+  let currentWeight: number | null = 0;
+
+  const planGate = (name: string): GateSpec | undefined => plan?.gates?.find((g) => g.name === name);
+  const gateReport = (name: string): GateReport => {
+    let report = gates.get(name);
+    if (!report) {
+      const spec = planGate(name);
+      report = {
+        name,
+        description: spec?.description ?? null,
+        severity: spec?.severity ?? 'critical',
+        queries: [],
+        threshold: spec ? thresholdOf(spec) : '',
+        max: spec?.max ?? null,
+        min: spec?.min ?? null,
+        graphLinks: [],
+        measurements: [],
+        counts: { pass: 0, fail: 0, inconclusive: 0, error: 0 },
+      };
+      gates.set(name, report);
+    }
+    return report;
+  };
+  // Gates in plan order first, so a gate that was never measured still has its section.
+  for (const gate of plan?.gates ?? []) gateReport(gate.name);
+
+  for (const event of events) {
+    const d = event.data;
+    if (event.type === EventType.stepStarted) {
+      currentStep = num(d.step);
+      if (currentStep !== null && !stepStarts.has(currentStep)) stepStarts.set(currentStep, event.at);
+    }
+    if (event.type === EventType.measurement) {
+      const report = gateReport(str(d.gate) ?? '(unnamed)');
+      const value = num(d.value);
+      const query = str(d.query) ?? '';
+      if (query && !report.queries.includes(query)) report.queries.push(query);
+      const threshold = str(d.threshold) ?? report.threshold;
+      if (!report.threshold) report.threshold = threshold;
+      if (d.severity === 'warning' || d.severity === 'critical') report.severity = d.severity;
+      const row: MeasurementRow = {
+        seq: event.seq,
+        at: event.at,
+        step: stepNumber(d.step),
+        weight: num(d.weight),
+        phase: d.phase === 'verify' ? 'verify' : 'bake',
+        round: num(d.round),
+        value,
+        rawValue: value === null && d.value !== null && d.value !== undefined ? String(d.value) : null,
+        verdict: asVerdict(d.verdict),
+        threshold,
+        reason: str(d.reason) ?? '',
+        query,
+      };
+      report.measurements.push(row);
+      report.counts[row.verdict] += 1;
+      // Passing measurements are in the gate sections; the timeline keeps what changed the course.
+      if (row.verdict === 'pass') continue;
+    }
+    switch (event.type) {
+      case EventType.weightApplied:
+        if (d.ok === true && num(d.weight) !== null) {
+          currentWeight = num(d.weight);
+          weights.push({ at: event.at, weight: currentWeight! });
+        }
+        break;
+      case EventType.stepCompleted: {
+        const step = num(d.step);
+        if (step !== null) stepEnds.set(step, event.at);
+        break;
+      }
+      case EventType.approvalRequested: {
+        const row: ApprovalRow = { step: (num(d.step) ?? 0) + 1, requestedAt: event.at, reason: str(d.reason) ?? '', planned: d.planned === true, decision: null, by: null, decidedAt: null, comment: null };
+        approvals.push(row);
+        approvalByKey.set(event.seq, row);
+        break;
+      }
+      case EventType.approvalGranted: {
+        const key = num(d.key);
+        let row = key !== null ? approvalByKey.get(key) : undefined;
+        if (!row) {
+          row = { step: (num(d.step) ?? 0) + 1, requestedAt: event.at, reason: '', planned: false, decision: null, by: null, decidedAt: null, comment: null };
+          approvals.push(row);
+        }
+        row.decision = d.decision === 'rollback' ? 'rollback' : 'approve';
+        row.by = str(d.by);
+        row.decidedAt = event.at;
+        row.comment = str(d.comment);
+        break;
+      }
+      case EventType.abortRequested:
+        abort ??= { by: str(d.by) ?? 'unknown', reason: str(d.reason) ?? '', severity: str(d.severity), at: event.at };
+        break;
+      case EventType.rollbackStarted:
+        rollback ??= {
+          trigger: str(d.trigger) ?? 'unknown',
+          reason: str(d.reason) ?? 'rollback',
+          by: str(d.by),
+          severity: str(d.severity),
+          at: event.at,
+          fromWeight: num(d.fromWeight),
+          step: stepNumber(d.step),
+          abort: null,
+          verified: null,
+          endedAt: null,
+          incomplete: [],
+          failed: null,
+        };
+        break;
+      case EventType.verification:
+        if (rollback) rollback.verified = d.passed === true;
+        break;
+      case EventType.rolledBack:
+        if (rollback) {
+          rollback.endedAt = event.at;
+          rollback.incomplete = Array.isArray(d.incomplete) ? d.incomplete.map(String) : [];
+        }
+        break;
+      case EventType.rollbackFailed:
+        if (rollback) rollback.failed = str(d.reason) ?? 'rollback failed';
+        break;
+      default:
+        break;
+    }
+    timeline.push({
+      seq: event.seq,
+      at: event.at,
+      step: event.type === EventType.measurement ? stepNumber(d.step) : currentStep === null ? null : currentStep + 1,
+      weight: num(d.weight) ?? currentWeight,
+      event: event.type,
+      detail: describeEvent(event),
+    });
+  }
+  if (rollback) (rollback as RollbackReport).abort = abort;
+
+  const endDate = lastEventAt ? new Date(lastEventAt) : new Date(0);
+  const startDate = startedAt ? new Date(startedAt) : endDate;
+  for (const gate of gates.values()) {
+    if (gate.queries.length === 0) {
+      const spec = planGate(gate.name);
+      if (spec) gate.queries.push(spec.query);
+    }
+    if (prometheusUrl) gate.graphLinks = gate.queries.map((query) => ({ query, url: prometheusGraphUrl(prometheusUrl, query, startDate, endDate) }));
+  }
+
+  const steps: StepReport[] = (plan?.steps ?? []).map((step: StepSpec) => {
+    const startedStep = stepStarts.get(step.index) ?? null;
+    const ended = stepEnds.get(step.index) ?? null;
+    let result: StepReport['result'] = 'not reached';
+    if (ended) result = 'completed';
+    else if (startedStep) {
+      const failed = [...gates.values()].some((g) => g.severity === 'critical' && g.measurements.some((m) => m.phase === 'bake' && m.step === step.index + 1 && m.verdict === 'fail'));
+      result = failed ? 'failed' : rollback ? 'rolled back' : 'running';
+    }
+    return { number: step.index + 1, weight: step.weight, bakeMs: step.bakeMs, approval: step.approval, gates: [...step.gates], startedAt: startedStep, endedAt: ended, result };
+  });
+
+  const status = view.status;
+  const summary: ReportSummary = {
+    rolloutId: view.rolloutId,
+    service: view.service || plan?.service || '',
+    planName: str(started.planName) ?? plan?.name ?? null,
+    planFile: str(started.planFile) ?? plan?.file ?? null,
+    planSha256: str(started.planSha256) ?? plan?.sha256 ?? null,
+    toolVersion: str(started.toolVersion),
+    operator: str(started.operator),
+    stateStore: str(started.stateStore),
+    prometheusUrl,
+    dryRun: started.dryRun === true,
+    status,
+    stillRunning: status !== 'promoted' && status !== 'rolled_back' && status !== 'failed',
+    outcome: '',
+    reason: view.reason ?? null,
+    startedAt,
+    lastEventAt,
+    durationMs: startedAt && lastEventAt ? Date.parse(lastEventAt) - Date.parse(startedAt) : null,
+    finalWeight: view.weight,
+    chain,
+    steps,
+    gates: [...gates.values()],
+    timeline,
+    weights,
+    approvals,
+    rollback,
+    redactedEvents: changed,
+  };
+  summary.outcome = outcomeSentence(summary, view.step);
+  // Last line of defence: the secrets by value, in every string derived above.
+  return secrets.length > 0 ? redactDeep(summary, secrets) : summary;
+}
+
+/** The first thing a reader sees: what happened, in one sentence. */
+function outcomeSentence(s: ReportSummary, stepIndex: number): string {
+  const totalSteps = s.steps.length;
+  const dry = s.dryRun ? ' (dry run)' : '';
+  const duration = s.durationMs !== null ? ` in ${formatDuration(Math.max(0, s.durationMs))}` : '';
+  const rb = s.rollback;
+  switch (s.status) {
+    case 'promoted': {
+      const approved = s.approvals.filter((a) => a.decision === 'approve');
+      const by = approved.length > 0 ? `, approved by ${[...new Set(approved.map((a) => a.by ?? 'unknown'))].join(', ')}` : '';
+      const gateCount = s.gates.filter((g) => g.measurements.some((m) => m.phase === 'bake')).length;
+      return `Promoted${dry}: ${s.service} reached ${s.finalWeight}% after ${totalSteps} step${totalSteps === 1 ? '' : 's'}${duration}; ${gateCount} gate${gateCount === 1 ? '' : 's'} measured, no critical gate failed${by}.`;
+    }
+    case 'rolled_back': {
+      if (!rb) return `Rolled back${dry}: ${s.reason ?? 'no reason recorded'}.`;
+      const where = `${rb.fromWeight !== null ? ` from ${rb.fromWeight}%` : ''}${rb.step !== null ? ` at step ${rb.step} of ${totalSteps}` : ''}`;
+      const who = rb.trigger === 'abort' || rb.trigger === 'approval' ? ` by ${rb.abort?.by ?? rb.by ?? 'unknown'}` : '';
+      const kind = rb.trigger === 'abort' ? ` (emergency rollback${rb.abort?.severity ?? rb.severity ? `, severity ${rb.abort?.severity ?? rb.severity}` : ''})` : '';
+      const verified = rb.verified === true ? '; stable verified healthy' : rb.verified === false ? '; stable did NOT pass verification' : '';
+      const incomplete = rb.incomplete.length > 0 ? `; incomplete: ${rb.incomplete.join('; ')}` : '';
+      return `Rolled back${dry}${where}${who}${kind}: ${rb.reason}; traffic restored to 0%${verified}${incomplete}.`;
+    }
+    case 'failed':
+      return `Rollback FAILED${dry}: ${rb?.failed ?? s.reason ?? 'no reason recorded'} — a human must act.`;
+    case 'paused':
+      return `Still running, paused${dry} at step ${stepIndex + 1} of ${totalSteps} (${s.finalWeight}%): ${s.reason ?? 'waiting'}.`;
+    case 'aborted':
+      return `Still running, interrupted${dry} at ${s.finalWeight}%: ${s.reason ?? 'no reason recorded'}.`;
+    default: {
+      const where = stepIndex >= 0 ? `at step ${stepIndex + 1} of ${totalSteps} (${s.finalWeight}%)` : 'before its first step';
+      const rolling = rb ? `, rolling back (${rb.reason})` : '';
+      return `Still running${dry}: ${s.service} ${where}${rolling}; last event ${s.lastEventAt ?? 'none'}.`;
+    }
+  }
+}
