@@ -60,7 +60,7 @@ describe('html report in Chromium', () => {
           expect(box.width).toBeGreaterThan(500);
           expect(box.height).toBeGreaterThan(120);
           // The weight line and the threshold are drawn, with real lengths.
-          const weightLength = await chart.locator('path.weight').evaluate((el) => (el as SVGPathElement).getTotalLength());
+          const weightLength = await chart.locator('path.weight').evaluate((el) => (el as unknown as { getTotalLength(): number }).getTotalLength());
           expect(weightLength).toBeGreaterThan(100);
           if (gate.max !== null) expect(await chart.locator('line.threshold').count()).toBe(1);
           const failing = gate.measurements.filter((m) => m.verdict === 'fail').length;
@@ -73,11 +73,11 @@ describe('html report in Chromium', () => {
         const base = join(OUTPUT, FIXTURES[name].replace('.ndjson', ''));
         await page.screenshot({ path: `${base}-light.png`, fullPage: true });
         await page.emulateMedia({ colorScheme: 'dark' });
-        const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        const background = await page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
         expect(background).toBe('rgb(13, 17, 23)');
         await page.screenshot({ path: `${base}-dark.png`, fullPage: true });
         await page.emulateMedia({ media: 'print', colorScheme: 'light' });
-        expect(await page.evaluate(() => getComputedStyle(document.querySelector('.scroll')!).maxHeight)).toBe('none');
+        expect(await page.evaluate<string>("getComputedStyle(document.querySelector('.scroll')).maxHeight")).toBe('none');
         // One PDF is enough to look at the print layout (and it costs a second or two).
         if (name === 'rolled back by a gate') {
           await page.pdf({ path: `${base}-print.pdf`, format: 'A4' });

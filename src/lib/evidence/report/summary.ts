@@ -10,7 +10,7 @@
  */
 import { formatDuration } from '../../duration.js';
 import type { GateSpec, ResolvedPlan, StepSpec } from '../../plan/types.js';
-import { redactDeep, redactUrl } from '../../redact.js';
+import { MIN_SECRET_LENGTH, redactDeep, redactUrl } from '../../redact.js';
 import { EventType } from '../../rollout/events.js';
 import { reduceEvents } from '../../rollout/reduce.js';
 import type { RolloutEvent, RolloutStatus } from '../../state/types.js';
@@ -167,16 +167,31 @@ function stepNumber(value: unknown): number | null {
   return n === null ? null : n + 1;
 }
 
+function chainResult(events: readonly RolloutEvent[]): ChainResult {
+  const verdict = verifyChain(events);
+  return verdict.ok ? { intact: true, events: verdict.count, head: verdict.head } : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason };
+}
+
+/**
+ * What could make redactDeep change an event: a URL, a secret-looking key (same list as redact.ts),
+ * or a known secret value. Events without any are shown as they are, without a deep copy — a
+ * 10,000-event log is mostly measurements, which hold none.
+ */
+const MAYBE_SECRET_RE = /:\/\/|password|passwd|secret|token|authori[sz]ation|api[-_]?key|cookie|credential/i;
+
 /** The events as they may be shown: redacted, plus the seqs whose content redaction changed. */
 export function redactEvents(events: readonly RolloutEvent[], secrets: readonly string[] = []): { events: RolloutEvent[]; changed: number[] } {
-  const redacted = redactDeep(events as RolloutEvent[], secrets);
+  const usable = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
   const changed: number[] = [];
-  for (const [index, event] of redacted.entries()) {
-    const original = events[index]!;
+  const shown = events.map((event) => {
+    const text = JSON.stringify(event);
+    if (!MAYBE_SECRET_RE.test(text) && !usable.some((secret) => text.includes(secret) || text.includes(encodeURIComponent(secret)))) return event;
+    const redacted = redactDeep(event, usable);
     // redactDeep keeps key order, so a plain stringify tells whether anything was masked.
-    if (JSON.stringify(event) !== JSON.stringify(original)) changed.push(original.seq);
-  }
-  return { events: redacted, changed };
+    if (JSON.stringify(redacted) !== text) changed.push(event.seq);
+    return redacted;
+  });
+  return { events: shown, changed };
 }
 
 /** Prometheus' graph page for a query over [start, end] (the same URL form as the client's graphUrl). */
@@ -207,10 +222,7 @@ function asVerdict(value: unknown): Verdict {
  * version renders with what it has.
  */
 export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: SummarizeOptions = {}): ReportSummary {
-  const verdict = verifyChain(rawEvents);
-  const chain: ChainResult =
-    options.chain ??
-    (verdict.ok ? { intact: true, events: verdict.count, head: verdict.head } : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason });
+  const chain: ChainResult = options.chain ?? chainResult(rawEvents);
   const secrets = options.secrets ?? [];
   const { events, changed } = options.redacted ?? redactEvents(rawEvents, secrets);
   const view = reduceEvents(events);
