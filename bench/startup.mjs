@@ -1,0 +1,76 @@
+/**
+ * Start-up benchmark: how long a person or a CI step waits for the quick commands, against the
+ * Go-binary floor for the same kind of work.
+ *
+ *   rollgate --version                                       (node bin/rollgate, built dist/)
+ *   rollgate plan validate playbooks/canary-standard.yaml    (read YAML, schema + semantics, parse 4 PromQL expressions)
+ *   promtool check rules bench/fixtures/canary-rules.yaml    (the floor: read YAML, check structure, parse the same PromQL)
+ *
+ * For context (not judged): `node -e 0` (the runtime's own start-up, which rollgate cannot go
+ * below) and `promtool --version`.
+ *
+ * Prints one JSON line per comparison: {"bench":"startup.version",...} and {"bench":"startup.validate",...}.
+ * Limits: see LIMITS below and bench/README.md.
+ */
+import { join } from 'node:path';
+import { BIN, ROOT, emit, log, median, onPath, round, timeRuns } from './support.mjs';
+
+const RUNS = Number(process.env.ROLLGATE_BENCH_STARTUP_RUNS ?? 20);
+
+/**
+ * Maximum ratio rollgate / promtool-check-rules (medians). Node's own start-up (`node -e 0`) alone
+ * is already 1.2–1.4× promtool's whole check on this machine, so a Node CLI cannot get near 1×.
+ * Measured here: --version 1.9–2.2×, plan validate 4.9–5.6× (the schema and the PromQL parser
+ * load). The limits leave ~40% for a loaded shared machine and fail on a clear start-up
+ * regression: importing every command module, axios, ioredis, inquirer and ora eagerly costs about
+ * half a second (docs/architecture: lazy imports), i.e. +4–5× on either ratio.
+ */
+export const LIMITS = { version: 3, validate: 7 };
+
+const PLAYBOOK = join(ROOT, 'playbooks', 'canary-standard.yaml');
+const RULES = join(ROOT, 'bench', 'fixtures', 'canary-rules.yaml');
+
+async function main() {
+  if (!onPath('promtool')) {
+    for (const name of ['version', 'validate']) emit({ bench: `startup.${name}`, skipped: 'promtool not on PATH' });
+    return;
+  }
+  const commands = [
+    { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+    { name: 'promtool --version', argv: ['promtool', '--version'] },
+    { name: 'promtool check rules', argv: ['promtool', 'check', 'rules', RULES] },
+    { name: 'rollgate --version', argv: [process.execPath, BIN, '--version'] },
+    { name: 'rollgate plan validate', argv: [process.execPath, BIN, 'plan', 'validate', PLAYBOOK] },
+  ];
+  log(`startup: ${RUNS} runs of each of ${commands.length} commands, interleaved`);
+  const { tool, results } = await timeRuns(commands, { runs: RUNS, warmup: 3 });
+  const med = Object.fromEntries(Object.entries(results).map(([name, times]) => [name, median(times)]));
+  for (const [name, ms] of Object.entries(med)) log(`  ${name.padEnd(24)} median ${ms.toFixed(1)} ms  (min ${Math.min(...results[name]).toFixed(1)}, max ${Math.max(...results[name]).toFixed(1)})`);
+
+  const floor = med['promtool check rules'];
+  const context = { nodeStartupMs: round(med['node -e 0'], 1), promtoolVersionMs: round(med['promtool --version'], 1) };
+  for (const [name, label] of [
+    ['version', 'rollgate --version'],
+    ['validate', 'rollgate plan validate'],
+  ]) {
+    const ratio = med[label] / floor;
+    emit({
+      bench: `startup.${name}`,
+      what: `${label === 'rollgate --version' ? 'rollgate --version' : 'rollgate plan validate playbooks/canary-standard.yaml'} vs promtool check rules (similar-size rules file)`,
+      measuredMs: round(med[label], 1),
+      floorMs: round(floor, 1),
+      floor: 'promtool check rules bench/fixtures/canary-rules.yaml',
+      ratio: round(ratio),
+      maxRatio: LIMITS[name],
+      ok: ratio <= LIMITS[name],
+      runs: RUNS,
+      tool,
+      ...context,
+    });
+  }
+}
+
+main().catch((error) => {
+  log(`startup: ${error.stack ?? error}`);
+  process.exitCode = 2;
+});
