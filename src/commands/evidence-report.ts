@@ -12,7 +12,6 @@ import { REPORT_FORMATS, type ReportFormat } from '../lib/evidence/report/render
 import type { ChainResult } from '../lib/evidence/report/summary.js';
 import type { RolloutEvent } from '../lib/state/types.js';
 import type { CommandContext } from './context.js';
-import { withStore } from './run-session.js';
 
 export interface EvidenceReportOptions {
   target: string;
@@ -91,7 +90,7 @@ async function loadEvents(ctx: CommandContext, target: string): Promise<{ events
   if (stat?.isFile()) return loadFile(file, target);
   if (stat) throw new UsageError(`${target} is a directory, not an evidence log`);
   if (/[/\\]|\.(nd)?json$/i.test(target)) throw new UsageError(`no such file: ${target}`, 'pass an exported log (NDJSON or JSON report), a rollout ID or a service');
-  const { findRollout } = await import('../lib/rollout/find.js');
+  const [{ findRollout }, { withStore }] = await Promise.all([import('../lib/rollout/find.js'), import('./run-session.js')]);
   return withStore(ctx, async (store) => {
     const found = await findRollout(store, target);
     const events = await store.readEvents(found.rolloutId);

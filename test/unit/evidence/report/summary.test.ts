@@ -63,3 +63,16 @@ describe('summarizeRollout (from recorded runs)', () => {
     expect(s.chain).toMatchObject({ intact: false, brokenAt: 6 });
   });
 });
+
+describe('a rollout still running, in every format', () => {
+  it.each(['md', 'html', 'json', 'junit'] as const)('%s says so on top', async (format) => {
+    const { renderReport } = await import('../../../../src/lib/evidence/report/render.js');
+    const events = fixtureEvents('approved');
+    // Waiting for the approval: the log ends at approval.requested.
+    const waiting = events.slice(0, events.findIndex((e) => e.type === 'approval.requested') + 1);
+    const { text } = renderReport(waiting, format);
+    const head = text.slice(0, 600);
+    if (format === 'json') expect(JSON.parse(text).summary).toMatchObject({ stillRunning: true, status: 'running' });
+    else expect(head).toMatch(/still running/i);
+  });
+});
