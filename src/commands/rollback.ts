@@ -40,9 +40,12 @@ export async function run(ctx: CommandContext, input: RollbackInput): Promise<nu
     const lock = view.service ? await store.getLock(view.service) : undefined;
     if (lock && lock.rolloutId === rolloutId && !isLockDead(lock, new Date())) {
       ctx.ui.info(`asked the runner of ${rolloutId} (pid ${lock.pid} on ${lock.host}) to roll back`);
-      return followRunner(ctx, store, rolloutId, view.plan?.rollback.timeoutMs ?? 120_000);
+      const followed = await followRunner(ctx, store, rolloutId, view.service, view.plan?.rollback.timeoutMs ?? 120_000);
+      if (followed !== 'runner-gone') return followed;
+      ctx.ui.warn(`the runner of ${rolloutId} is gone before finishing: taking over`);
+    } else {
+      ctx.ui.info(`no live runner for ${rolloutId}: rolling it back here`);
     }
-    ctx.ui.info(`no live runner for ${rolloutId}: rolling it back here`);
     const code = await driveSession(
       ctx,
       store,
@@ -53,8 +56,8 @@ export async function run(ctx: CommandContext, input: RollbackInput): Promise<nu
   });
 }
 
-/** Tails the log of a rollout driven by another process until it has ended. */
-async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: string, rollbackTimeoutMs: number): Promise<number> {
+/** Tails the log of a rollout driven by another process until it has ended (or its runner died). */
+async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: string, service: string, rollbackTimeoutMs: number): Promise<number | 'runner-gone'> {
   const renderer = createRolloutRenderer(ctx.ui, 0);
   let seen = (await store.readEvents(rolloutId)).length;
   const deadline = Date.now() + rollbackTimeoutMs + 30_000;
@@ -72,6 +75,8 @@ async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: s
         else ctx.ui.error(`${rolloutId} ${view.status}: ${view.reason ?? ''}`);
         return ok ? 0 : view.status === 'aborted' ? 130 : 4;
       }
+      const lock = await store.getLock(service);
+      if (!lock || lock.rolloutId !== rolloutId || isLockDead(lock, new Date())) return 'runner-gone';
     }
   } finally {
     renderer.stop();

@@ -143,3 +143,15 @@ function redactAll(value: unknown): unknown {
   }
   return value === null || value === undefined ? value : REDACTED;
 }
+
+/** True for keys whose values are secrets by their name (`routerToken`, `dbPassword`, `apiKey`). */
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEY_RE.test(key) && !REFERENCE_KEY_RE.test(key);
+}
+
+/** Values of vars that must never appear in output or evidence: those named like secrets. */
+export function secretVarValues(vars: Readonly<Record<string, string>>): string[] {
+  return Object.entries(vars)
+    .filter(([name, value]) => isSensitiveKey(name) && value.length > 0)
+    .map(([, value]) => value);
+}

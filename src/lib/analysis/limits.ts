@@ -81,13 +81,14 @@ export class LimitCounter {
         return { kind: 'fail', gate: m.gate, reason: `gate ${m.gate} failed: ${m.reason} (${this.count(m.gate).failures} failure(s), limit ${failureLimit})` };
       }
     }
+    // Warning gates are recorded and reported only: no data or no answer from them decides nothing either.
     for (const m of measurements) {
-      if (m.verdict === 'inconclusive' && this.count(m.gate).inconclusive > inconclusiveLimit) {
+      if (m.verdict === 'inconclusive' && m.severity !== 'warning' && this.count(m.gate).inconclusive > inconclusiveLimit) {
         return { kind: 'inconclusive', gate: m.gate, reason: `gate ${m.gate} inconclusive: ${m.reason} (${this.count(m.gate).inconclusive} time(s), limit ${inconclusiveLimit})` };
       }
     }
     for (const m of measurements) {
-      if (m.verdict === 'error' && this.count(m.gate).consecutiveErrors > errorLimit) {
+      if (m.verdict === 'error' && m.severity !== 'warning' && this.count(m.gate).consecutiveErrors > errorLimit) {
         return { kind: 'error', gate: m.gate, reason: `gate ${m.gate}: ${m.reason} (${this.count(m.gate).consecutiveErrors} consecutive error(s), limit ${errorLimit})` };
       }
     }

@@ -16,7 +16,7 @@ import { formatDuration } from '../duration.js';
  */
 export async function awaitApproval(rt: RolloutRuntime, step: number, weight: number, reason: string, planned = false): Promise<void> {
   let key: number;
-  if (rt.pendingApproval?.step === step) {
+  if (rt.pendingApproval?.step === step && rt.pendingApproval.planned === planned) {
     key = rt.pendingApproval.key;
   } else {
     const requested = await record(rt, EventType.approvalRequested, { step, weight, reason, planned }, { status: 'running', step, weight });
@@ -88,7 +88,7 @@ async function grant(rt: RolloutRuntime, step: number, key: number, decision: 'a
  * On resume: an approval given while no runner was waiting is recorded now, so the evidence shows
  * it even when the step is re-baked and does not ask again. Returns true when it was settled.
  */
-export async function settlePendingApproval(rt: RolloutRuntime, pending: { step: number; key: number }): Promise<boolean> {
+export async function settlePendingApproval(rt: RolloutRuntime, pending: { step: number; key: number; planned: boolean }): Promise<boolean> {
   const stored = await rt.store.getApproval(rt.rolloutId, pending.key);
   if (!stored) return false;
   await grant(rt, pending.step, pending.key, stored.decision, stored.by, stored.comment);

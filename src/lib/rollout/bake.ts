@@ -31,6 +31,7 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
   const counter = new LimitCounter(analysis);
   const severityOf = (name: string): 'critical' | 'warning' => gates.find((g) => g.name === name)?.severity ?? 'critical';
   const signal = rt.stop.signal;
+  const done = (extra: Record<string, unknown>) => record(rt, EventType.bakeCompleted, { step: step.index, weight: step.weight, rounds: round, bakedMs, ...extra });
 
   let bakedMs = 0;
   let holdingSince: number | undefined;
@@ -38,7 +39,7 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
   // Bake 0 still measures once: a step is never passed without looking.
   while (!signal.aborted) {
     const roundStart = Date.now();
-    const waitMs = step.bakeMs === 0 ? 0 : holdingSince !== undefined ? holdBackoff(analysis.intervalMs, Date.now() - holdingSince) : Math.min(analysis.intervalMs, step.bakeMs - bakedMs);
+    const waitMs = step.bakeMs === 0 ? 0 : holdingSince !== undefined ? holdBackoff(analysis.intervalMs, Date.now() - holdingSince) : Math.min(analysis.intervalMs, Math.max(0, step.bakeMs - bakedMs));
     await sleep(waitMs, signal);
     if (signal.aborted) return;
     round += 1;
@@ -67,38 +68,53 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
 
     if (decision.kind === 'fail') {
       if (rt.plan.rollback.auto) throw new RollbackRequired('gate', decision.reason);
-      // Without automatic rollback a person decides, as Argo does with a paused analysis.
+      // Without automatic rollback a person decides, as Argo does with a paused analysis; going on ends the bake.
       await awaitApproval(rt, step.index, step.weight, `${decision.reason}; rollback.auto is off`);
-      if (signal.aborted) return;
-    } else if (decision.kind === 'inconclusive') {
-      await onInconclusive(rt, step, decision.reason);
+      if (!signal.aborted) await done({ decidedByApproval: true });
+      return;
+    }
+    if (decision.kind === 'inconclusive') {
+      if (await onInconclusive(rt, step, decision.reason)) {
+        if (!signal.aborted) await done({ decidedByApproval: true });
+        return;
+      }
       counter.forgetInconclusive(decision.gate);
       if (signal.aborted) return;
     }
 
-    bakedMs += Date.now() - roundStart;
-    if (bakedMs >= step.bakeMs) break;
+    // A round in which a critical gate got no answer is not baking time: only answered rounds count.
+    const unanswered = measurements.some((m) => m.verdict === 'error' && m.severity !== 'warning');
+    if (!unanswered) bakedMs += Date.now() - roundStart;
+    if (bakedMs >= step.bakeMs && !unanswered) break;
   }
   if (signal.aborted) return;
 
   // Never a false pass: a critical gate that produced no passing measurement in the whole step is inconclusive.
   const silent = counter.neverPassed(gates.map((g) => g.name), severityOf);
-  if (silent.length > 0 && analysis.onInconclusive !== 'continue') {
-    await onInconclusive(rt, step, `gate${silent.length > 1 ? 's' : ''} ${silent.join(', ')} never passed during the bake`);
+  if (silent.length > 0) {
+    const reason = `gate${silent.length > 1 ? 's' : ''} ${silent.join(', ')} never passed during the bake`;
+    if (await onInconclusive(rt, step, reason)) {
+      if (!signal.aborted) await done({ decidedByApproval: true });
+      return;
+    }
     if (signal.aborted) return;
+    // onInconclusive: continue — the plan says so explicitly; the evidence says what was not verified.
+    await done({ unverified: silent });
+    return;
   }
-  await record(rt, EventType.bakeCompleted, { step: step.index, weight: step.weight, rounds: round, bakedMs });
+  await done({});
 }
 
-async function onInconclusive(rt: RolloutRuntime, step: StepSpec, reason: string): Promise<void> {
+/** Applies onInconclusive; true when a person was asked and decided to go on (which ends the bake). */
+async function onInconclusive(rt: RolloutRuntime, step: StepSpec, reason: string): Promise<boolean> {
   switch (rt.plan.analysis.onInconclusive) {
     case 'rollback':
       throw new RollbackRequired('inconclusive', reason);
     case 'pause':
       await awaitApproval(rt, step.index, step.weight, `inconclusive: ${reason}`);
-      return;
+      return true;
     case 'continue':
-      return;
+      return false;
   }
 }
 

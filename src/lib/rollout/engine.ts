@@ -2,7 +2,8 @@
  * The forward path of the saga and the decision of how a run ends. It never prints: every step
  * is an event in the log, and the outcome is a value the command turns into an exit code.
  */
-import { ProviderError, StateError } from '../errors.js';
+import { ProviderError, RollbackFailedError, StateError } from '../errors.js';
+import { sleep } from './sleep.js';
 import { awaitApproval, settlePendingApproval } from './approval.js';
 import { bakeStep } from './bake.js';
 import { NoVerdict, PauseRequired, RollbackRequired } from './control.js';
@@ -15,19 +16,55 @@ import { applyWeight, runHook } from './steps.js';
 
 /** Drives a rollout from wherever its log says it is until it is promoted, rolled back or paused. */
 export async function driveRollout(rt: RolloutRuntime): Promise<RolloutOutcome> {
+  try {
+    return await driveRecorded(rt);
+  } catch (error) {
+    if (error instanceof StateError) return restoreWithoutStore(rt, error);
+    throw error;
+  }
+}
+
+/**
+ * The state store failed under a running rollout: nothing more can be recorded, but traffic can
+ * still be put back on stable (the traffic action does not need the store). The error says which.
+ */
+async function restoreWithoutStore(rt: RolloutRuntime, cause: StateError): Promise<never> {
+  const atRisk = rt.weightAtRisk;
+  if (atRisk === 0 || rt.options.dryRun) throw cause;
+  const vars = { ...rt.plan.vars, rolloutId: rt.rolloutId, weight: '0', step: '-1' };
+  const deadline = Date.now() + rt.plan.rollback.timeoutMs;
+  let result = await rt.runAction(rt.plan.traffic, vars, { signal: rt.hardStop.signal, cwd: rt.cwd, env: rt.env, secrets: rt.secrets });
+  while (!result.ok && Date.now() < deadline && !rt.hardStop.signal.aborted) {
+    await sleep(1_000, rt.hardStop.signal);
+    result = await rt.runAction(rt.plan.traffic, vars, { signal: rt.hardStop.signal, cwd: rt.cwd, env: rt.env, secrets: rt.secrets });
+  }
+  if (!result.ok) {
+    throw new RollbackFailedError(
+      `${cause.message}; traffic could not be restored either (${result.error ?? 'the traffic action failed'}): the canary may still receive ${atRisk}% of traffic`,
+      `set the weight to 0 by hand, then record it: rollgate rollback ${rt.rolloutId} --reason "..."`,
+    );
+  }
+  throw new StateError(
+    `${cause.message}; traffic was put back on stable (weight 0) but this could not be recorded in the evidence log`,
+    `when the store is back, record it: rollgate rollback ${rt.rolloutId} --reason "state store outage"`,
+  );
+}
+
+async function driveRecorded(rt: RolloutRuntime): Promise<RolloutOutcome> {
   let view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
   if (view.rollback || view.status === 'aborted') {
     // A rollback was under way when the previous runner stopped: finish it, never go forward again.
     return rollBack(rt, { trigger: (view.rollback?.trigger as RollbackRequired['trigger']) ?? 'takeover', reason: view.rollback?.reason ?? view.reason ?? 'resumed an interrupted rollout', by: rt.operator });
   }
-  rt.pendingApproval = view.awaitingApproval ? { step: view.awaitingApproval.step, key: view.awaitingApproval.key } : undefined;
+  rt.pendingApproval = view.awaitingApproval ? { step: view.awaitingApproval.step, key: view.awaitingApproval.key, planned: view.awaitingApproval.planned } : undefined;
   try {
     if (rt.pendingApproval && (await settlePendingApproval(rt, rt.pendingApproval))) {
       rt.pendingApproval = undefined;
       view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
     }
     const outcome = await forward(rt, view);
-    if (rt.stop.signal.aborted) return stopRequested(rt);
+    // Once promotion is recorded it stands: a late abort (during afterPromotion hooks) changes nothing.
+    if (rt.stop.signal.aborted && outcome.status !== 'promoted') return stopRequested(rt);
     return outcome;
   } catch (error) {
     if (rt.stop.signal.aborted) return stopRequested(rt);
@@ -43,7 +80,7 @@ export async function driveRollout(rt: RolloutRuntime): Promise<RolloutOutcome> 
       await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight, noVerdict: true }, { status: 'paused', reason: error.reason });
       return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: 3 };
     }
-    // The store itself failed: nothing more can be recorded; let the command report it (exit 3).
+    // The store itself failed: handled by driveRollout (restore traffic without recording).
     if (error instanceof StateError) throw error;
     // Anything unexpected while traffic is shifted: restore stable first, then report.
     const reason = `unexpected error: ${error instanceof Error ? error.message : String(error)}`;

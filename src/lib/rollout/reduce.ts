@@ -27,7 +27,7 @@ export interface RolloutView {
   finishedHooks: Set<string>;
   compensated: Set<string>;
   /** The open approval request, if the rollout is waiting for one (key = seq of its request event). */
-  awaitingApproval: { step: number; key: number; reason: string } | undefined;
+  awaitingApproval: { step: number; key: number; reason: string; planned: boolean } | undefined;
   approvedSteps: Set<number>;
   rollback:
     | {
@@ -135,12 +135,17 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
         break;
       }
       case EventType.approvalRequested:
-        view.awaitingApproval = { step: num(d.step) ?? view.step, key: event.seq, reason: str(d.reason) ?? '' };
+        view.awaitingApproval = { step: num(d.step) ?? view.step, key: event.seq, reason: str(d.reason) ?? '', planned: d.planned === true };
         if (d.planned === true) plannedRequests.add(event.seq);
         break;
       case EventType.approvalGranted: {
         const step = num(d.step);
-        if (step !== undefined && d.decision === 'approve' && plannedRequests.has(num(d.key) ?? -1)) view.approvedSteps.add(step);
+        if (step !== undefined && d.decision === 'approve') {
+          // A planned approval lets the step go on; any other (inconclusive, failed without auto
+          // rollback) is a person deciding that the bake is over.
+          if (plannedRequests.has(num(d.key) ?? -1)) view.approvedSteps.add(step);
+          else view.bakedSteps.add(step);
+        }
         if (view.awaitingApproval?.key === num(d.key)) view.awaitingApproval = undefined;
         if (view.status === 'paused') view.status = 'running';
         break;

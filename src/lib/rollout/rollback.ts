@@ -22,74 +22,85 @@ export interface RollbackRequest {
   severity?: string;
 }
 
+/** Share of `rollback.timeout` compensations may use; the rest is kept for restoring traffic. */
+const COMPENSATION_SHARE = 0.5;
+
+/** Aborts on a signal (second Ctrl-C) or when `ms` have passed, whichever first. */
+function boundedSignal(hard: AbortSignal, ms: number): AbortSignal {
+  return AbortSignal.any([hard, AbortSignal.timeout(Math.max(1, Math.round(ms)))]);
+}
+
 export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Promise<RolloutOutcome> {
-  const signal = rt.hardStop.signal;
-  const deadline = Date.now() + rt.plan.rollback.timeoutMs;
-  const bound = setTimeout(() => rt.hardStop.abort(), rt.plan.rollback.timeoutMs);
-  bound.unref();
-  try {
-    let view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
-    const fromWeight = Math.max(view.weight, view.weightUncertain ?? 0);
-    if (!view.rollback) {
-      await record(
-        rt,
-        EventType.rollbackStarted,
-        { trigger: request.trigger, reason: request.reason, by: request.by, ...(request.severity ? { severity: request.severity } : {}), fromWeight, step: view.step },
-        { status: 'running', reason: request.reason },
-      );
-      view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
-    }
-    const reason = view.rollback?.reason ?? request.reason;
-
-    // 1. Compensations, newest first; an execution whose outcome is unknown is compensated too.
-    const incomplete: string[] = [];
-    for (const id of [...view.executedHooks].reverse()) {
-      if (view.compensated.has(id) || signal.aborted) continue;
-      const parsed = parseHookId(id);
-      const spec = parsed ? hookSpec(rt, parsed.point, parsed.index) : undefined;
-      if (!spec?.undo) continue;
-      await record(rt, EventType.compensationStarted, { hook: id });
-      const vars = actionVars(rt, parsed?.step !== undefined ? { step: String(parsed.step) } : {});
-      const result = await perform(rt, spec.undo, vars, signal);
-      await record(rt, EventType.compensationFinished, { hook: id, ok: result.ok, action: resultData(result) });
-      if (!result.ok) incomplete.push(`${id}: ${result.error ?? 'failed'}`);
-    }
-
-    // 2. Traffic back to stable. Retried until the rollback's time bound.
-    if (!signal.aborted) {
-      const restored = await applyWeight(rt, 0, { step: view.step, rollback: true, signal, deadline });
-      if (!restored.ok) {
-        const where = fromWeight > 0 ? `the canary may still receive ${fromWeight}% of traffic` : 'traffic state unknown';
-        const why = `traffic could not be restored: ${restored.error ?? 'the traffic action failed'}; ${where}`;
-        await record(rt, EventType.rollbackFailed, { reason: why, weight: fromWeight, incomplete }, { status: 'failed', reason: why });
-        return { status: 'failed', step: view.step, weight: fromWeight, reason: why, exitCode: 4 };
-      }
-    }
-    if (signal.aborted) return interrupted(rt, view.step, fromWeight, reason);
-
-    // 3. onRollback hooks (notifications etc.); failures are recorded, they do not undo the rollback.
-    const done = reduceEvents(await rt.store.readEvents(rt.rolloutId)).rollback?.onRollbackDone ?? new Set<string>();
-    for (const [index, hook] of rt.plan.hooks.onRollback.entries()) {
-      if (done.has(`onRollback[${index}]`) || signal.aborted) continue;
-      const result = await runHook(rt, 'onRollback', index, hook, undefined, signal);
-      if (!result.ok) incomplete.push(`onRollback[${index}]: ${result.error ?? 'failed'}`);
-    }
-
-    // 4. Verify that stable is healthy now.
-    let verified: boolean | undefined;
-    const verify = rt.plan.rollback.verify;
-    if (verify && !signal.aborted) verified = await verifyStable(rt, verify.gates, verify.withinMs, signal);
-    if (signal.aborted) return interrupted(rt, view.step, 0, reason);
-
-    const problems = [...incomplete, ...(verified === false ? [`stable did not pass ${verify!.gates.join(', ')} within ${formatDuration(verify!.withinMs)}`] : [])];
-    await record(rt, EventType.rolledBack, { reason, trigger: view.rollback?.trigger ?? request.trigger, verified: verified ?? null, incomplete: problems }, { status: 'rolled_back', weight: 0, reason });
-    if (problems.length > 0) {
-      return { status: 'rolled_back', step: view.step, weight: 0, reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, exitCode: 4 };
-    }
-    return { status: 'rolled_back', step: view.step, weight: 0, reason, exitCode: request.trigger === 'signal' ? 130 : 1 };
-  } finally {
-    clearTimeout(bound);
+  // Two different stops: `hard` is a person (second Ctrl-C) or a lost lock — leave at once, recorded;
+  // the time bound only cuts compensations, hooks and verification short: traffic is always restored.
+  const hard = rt.hardStop.signal;
+  const startedAt = Date.now();
+  const deadline = startedAt + rt.plan.rollback.timeoutMs;
+  let view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+  const fromWeight = Math.max(view.weight, view.weightUncertain ?? 0);
+  if (!view.rollback) {
+    await record(
+      rt,
+      EventType.rollbackStarted,
+      { trigger: request.trigger, reason: request.reason, by: request.by, ...(request.severity ? { severity: request.severity } : {}), fromWeight, step: view.step },
+      { status: 'running', reason: request.reason },
+    );
+    view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
   }
+  const reason = view.rollback?.reason ?? request.reason;
+  const incomplete: string[] = [];
+
+  // 1. Compensations, newest first; an execution whose outcome is unknown is compensated too.
+  const compensationSignal = boundedSignal(hard, rt.plan.rollback.timeoutMs * COMPENSATION_SHARE);
+  for (const id of [...view.executedHooks].reverse()) {
+    if (view.compensated.has(id) || hard.aborted) continue;
+    const parsed = parseHookId(id);
+    const spec = parsed ? hookSpec(rt, parsed.point, parsed.index) : undefined;
+    if (!spec?.undo) continue;
+    if (compensationSignal.aborted) {
+      incomplete.push(`${id}: not compensated within the rollback time bound`);
+      continue;
+    }
+    await record(rt, EventType.compensationStarted, { hook: id });
+    const vars = actionVars(rt, parsed?.step !== undefined ? { step: String(parsed.step) } : {});
+    const result = await perform(rt, spec.undo, vars, compensationSignal);
+    await record(rt, EventType.compensationFinished, { hook: id, ok: result.ok, action: resultData(result) });
+    if (!result.ok) incomplete.push(`${id}: ${result.error ?? 'failed'}`);
+  }
+  if (hard.aborted) return interrupted(rt, view.step, fromWeight, reason);
+
+  // 2. Traffic back to stable: at least one attempt, retried until the rollback's time bound.
+  const restored = await applyWeight(rt, 0, { step: view.step, rollback: true, signal: hard, deadline: Math.max(deadline, Date.now() + 1) });
+  if (hard.aborted) return interrupted(rt, view.step, fromWeight, reason);
+  if (!restored.ok) {
+    const where = fromWeight > 0 ? `the canary may still receive ${fromWeight}% of traffic` : 'traffic state unknown';
+    const why = `traffic could not be restored: ${restored.error ?? 'the traffic action failed'}; ${where}`;
+    await record(rt, EventType.rollbackFailed, { reason: why, weight: fromWeight, incomplete }, { status: 'failed', reason: why });
+    return { status: 'failed', step: view.step, weight: fromWeight, reason: why, exitCode: 4 };
+  }
+
+  // 3. onRollback hooks (notifications etc.); failures are recorded, they do not undo the rollback.
+  const rest = (): AbortSignal => boundedSignal(hard, Math.max(1_000, deadline - Date.now()));
+  const done = reduceEvents(await rt.store.readEvents(rt.rolloutId)).rollback?.onRollbackDone ?? new Set<string>();
+  for (const [index, hook] of rt.plan.hooks.onRollback.entries()) {
+    if (done.has(`onRollback[${index}]`) || hard.aborted) continue;
+    const result = await runHook(rt, 'onRollback', index, hook, undefined, rest());
+    if (!result.ok) incomplete.push(`onRollback[${index}]: ${result.error ?? 'failed'}`);
+  }
+  if (hard.aborted) return interrupted(rt, view.step, 0, reason);
+
+  // 4. Verify that stable is healthy now.
+  let verified: boolean | undefined;
+  const verify = rt.plan.rollback.verify;
+  if (verify) verified = await verifyStable(rt, verify.gates, verify.withinMs, boundedSignal(hard, verify.withinMs + rt.plan.prometheus.timeoutMs));
+  if (hard.aborted) return interrupted(rt, view.step, 0, reason);
+
+  const problems = [...incomplete, ...(verified === false ? [`stable did not pass ${verify!.gates.join(', ')} within ${formatDuration(verify!.withinMs)}`] : [])];
+  await record(rt, EventType.rolledBack, { reason, trigger: view.rollback?.trigger ?? request.trigger, verified: verified ?? null, incomplete: problems }, { status: 'rolled_back', weight: 0, reason });
+  if (problems.length > 0) {
+    return { status: 'rolled_back', step: view.step, weight: 0, reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, exitCode: 4 };
+  }
+  return { status: 'rolled_back', step: view.step, weight: 0, reason, exitCode: request.trigger === 'signal' ? 130 : 1 };
 }
 
 /** Measures the verification gates until all pass or `withinMs` runs out. */
@@ -102,7 +113,10 @@ async function verifyStable(rt: RolloutRuntime, names: string[], withinMs: numbe
   for (;;) {
     round += 1;
     const measurements = await measureGates(rt.prometheus, gates, { signal });
-    if (signal.aborted) return false;
+    if (signal.aborted) {
+      if (!rt.hardStop.signal.aborted) await record(rt, EventType.verification, { passed: false, gates: names, rounds: round, reason: 'not verified within the time bound' });
+      return false;
+    }
     await recordMeasurements(rt, measurements, { phase: 'verify', round });
     const passed = measurements.every((m) => m.verdict === 'pass' || m.severity === 'warning');
     if (passed || Date.now() + pauseMs > deadline) {

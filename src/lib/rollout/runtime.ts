@@ -23,6 +23,8 @@ export interface StopRequest {
   reason: string;
   by: string;
   severity?: string;
+  /** When the request was made (abort requests from another process). */
+  requestedAt?: string;
 }
 
 export interface RunnerOptions {
@@ -50,8 +52,10 @@ export interface RolloutRuntime {
   stop: AbortController;
   stopRequest: StopRequest | undefined;
   /** An approval request still open when this runner took over (key = seq of its event). */
-  pendingApproval: { step: number; key: number } | undefined;
+  pendingApproval: { step: number; key: number; planned: boolean } | undefined;
   hardStop: AbortController;
+  /** Highest weight a traffic action was asked for since the last confirmed change (in memory, for when the store is gone). */
+  weightAtRisk: number;
   /** Appends are serialised through this chain: the log has one writer, but several async callers. */
   writeQueue: Promise<unknown>;
   /** Called after each event is durably appended (the Ui renders it). */

@@ -13,7 +13,9 @@ import type { ResolvedPlan } from '../plan/types.js';
 import { createPrometheusClient } from '../prometheus/client.js';
 import { isLockDead } from '../state/lock-liveness.js';
 import type { LockOwner, RolloutEvent, StateStore } from '../state/types.js';
-import { redactDeep } from '../redact.js';
+import { redactDeep, secretVarValues } from '../redact.js';
+import { loadPlan } from '../plan/load.js';
+import { resolve as resolvePath } from 'node:path';
 import { TOOL_VERSION } from '../version.js';
 import { formatDuration } from '../duration.js';
 import { driveRollout } from './engine.js';
@@ -106,12 +108,13 @@ function buildRuntime(options: SessionOptions, rolloutId: string, plan: Resolved
     options: { ...DEFAULT_RUNNER, approvalTimeoutMs: plan.approvalTimeoutMs, ...stripUndefined(options.runner) },
     cwd: options.cwd,
     env: options.env,
-    secrets: [],
+    secrets: secretVarValues(plan.vars),
     stop: new AbortController(),
     stopRequest: undefined,
     pendingApproval: undefined,
     hardStop: new AbortController(),
     writeQueue: Promise.resolve(),
+    weightAtRisk: 0,
     onEvent: options.onEvent,
     ...(options.prompter ? { prompter: options.prompter } : {}),
   };
@@ -141,15 +144,16 @@ async function holdWhile(rt: RolloutRuntime, owner: LockOwner, work: () => Promi
     );
   }, HEARTBEAT_MS);
   heartbeat.unref();
-  const unwatch = await store.watchAbort(rt.rolloutId, (request) => {
-    requestStop(rt, { trigger: 'abort', reason: request.reason, by: request.by, severity: request.severity });
-  });
   // Record an abort request in the log before acting on it, so the evidence says who asked and why.
+  // Listening first: a durable flag already set fires the watcher at once.
   const onStop = (): void => {
     const req = rt.stopRequest;
-    if (req?.trigger === 'abort') void record(rt, EventType.abortRequested, { reason: req.reason, by: req.by, severity: req.severity ?? 'critical' }).catch(() => undefined);
+    if (req?.trigger === 'abort') void record(rt, EventType.abortRequested, { reason: req.reason, by: req.by, severity: req.severity ?? 'critical', ...(req.requestedAt ? { requestedAt: req.requestedAt } : {}) }).catch(() => undefined);
   };
   rt.stop.signal.addEventListener('abort', onStop, { once: true });
+  const unwatch = await store.watchAbort(rt.rolloutId, (request) => {
+    requestStop(rt, { trigger: 'abort', reason: request.reason, by: request.by, severity: request.severity, requestedAt: request.at });
+  });
   try {
     const outcome = await work();
     return { ...outcome, rolloutId: rt.rolloutId, service: plan.service };
@@ -160,6 +164,19 @@ async function holdWhile(rt: RolloutRuntime, owner: LockOwner, work: () => Promi
   }
 }
 
+/**
+ * One rollout per service, also when no runner holds the lock: a paused, aborted or failed rollout
+ * (or one whose runner died) still owns the service's traffic until it is resumed or rolled back.
+ */
+async function refuseUnfinished(store: StateStore, service: string): Promise<void> {
+  const unfinished = (await store.listRollouts({ service, limit: 50 })).find((r) => r.status !== 'promoted' && r.status !== 'rolled_back');
+  if (!unfinished) return;
+  throw new LockHeldError(
+    `service ${service} has an unfinished rollout: ${unfinished.rolloutId} is ${unfinished.status} at ${unfinished.weight}%`,
+    `finish it first: rollgate rollout resume ${unfinished.rolloutId}  or  rollgate rollback ${unfinished.rolloutId} --reason "..."`,
+  );
+}
+
 /** Starts a new rollout of a loaded plan. */
 export async function startSession(plan: ResolvedPlan, options: SessionOptions): Promise<Session> {
   const { store } = options;
@@ -167,6 +184,7 @@ export async function startSession(plan: ResolvedPlan, options: SessionOptions):
   const owner = lockOwner(rolloutId);
   await acquireLock(store, plan.service, owner, () => false);
   try {
+    await refuseUnfinished(store, plan.service);
     const now = new Date().toISOString();
     await store.createRollout({ rolloutId, service: plan.service, planName: plan.name, planFile: plan.file, planSha256: plan.sha256, status: 'running', step: -1, weight: 0, createdAt: now, updatedAt: now, operator: options.operator });
     const log = await EventLog.open(store, rolloutId);
@@ -176,7 +194,8 @@ export async function startSession(plan: ResolvedPlan, options: SessionOptions):
       planName: plan.name,
       planFile: plan.file,
       planSha256: plan.sha256,
-      plan: sanitizeForEvidence(redactDeep(plan, [])) as Record<string, unknown>,
+      planPath: resolvePath(options.cwd, plan.file),
+      plan: sanitizeForEvidence(redactDeep(plan, rt.secrets)) as Record<string, unknown>,
       operator: options.operator,
       toolVersion: TOOL_VERSION,
       stateStore: store.url,
@@ -196,16 +215,35 @@ async function takeOver(target: string, options: SessionOptions, verb: string): 
   const events = await store.readEvents(target);
   const view = reduceEvents(events);
   if (!view.plan) throw new StateError(`rollout ${target} has no rollout.started event in ${store.url}; cannot ${verb} it`);
+  const plan = await restorePlan(view.plan, events[0]?.data.planPath, options);
   const owner = lockOwner(target);
-  await acquireLock(store, view.plan.service, owner, (holder) => holder.rolloutId === target);
+  await acquireLock(store, plan.service, owner, (holder) => holder.rolloutId === target);
   try {
     const log = await EventLog.open(store, target);
-    const rt = buildRuntime(options, target, view.plan, log);
+    const rt = buildRuntime(options, target, plan, log);
+    rt.weightAtRisk = Math.max(view.weight, view.weightUncertain ?? 0);
     return { rt, owner };
   } catch (error) {
-    await store.releaseLock(view.plan.service, owner.token).catch(() => undefined);
+    await store.releaseLock(plan.service, owner.token).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The evidence holds the plan with its secrets masked. To act again (resume, take over), the plan
+ * is loaded again from its file — secrets re-read from the environment and files — and used only
+ * if its sha256 is the one recorded; otherwise the recorded snapshot is used as it is.
+ */
+async function restorePlan(snapshot: ResolvedPlan, planPath: unknown, options: SessionOptions): Promise<ResolvedPlan> {
+  if (!JSON.stringify(snapshot).includes('***') || typeof planPath !== 'string') return snapshot;
+  const set = Object.fromEntries(Object.entries(snapshot.vars).filter(([name, value]) => value !== '***' && !['service', 'name'].includes(name)));
+  try {
+    const reloaded = await loadPlan(planPath, { set, env: options.env, cwd: options.cwd, prometheusUrl: snapshot.prometheus.url });
+    if (reloaded.sha256 === snapshot.sha256) return { ...reloaded, file: snapshot.file };
+  } catch {
+    // the file is gone or no longer valid: fall back to the snapshot
+  }
+  return snapshot;
 }
 
 /** Continues a rollout whose runner died, paused for approval, or was aborted half way. */
@@ -223,7 +261,13 @@ export async function resumeSession(rolloutId: string, options: SessionOptions):
 export async function rollbackSession(rolloutId: string, request: { reason: string; severity: string }, options: SessionOptions): Promise<Session> {
   const { rt, owner } = await takeOver(rolloutId, options, 'roll back');
   const view = reduceEvents(await options.store.readEvents(rolloutId));
+  // Its runner may have finished between our look and taking the lock: nothing left to do then.
+  if (view.status === 'rolled_back' || view.status === 'promoted') {
+    return sessionHandle(rt, owner, async () => ({ status: view.status, step: view.step, weight: view.weight, exitCode: view.status === 'rolled_back' ? 1 : 0, ...(view.reason ? { reason: view.reason } : {}) }));
+  }
   if (!view.rollback) await record(rt, EventType.abortRequested, { reason: request.reason, by: options.operator, severity: request.severity, takenOver: true });
+  // This process is the one rolling back: the durable abort flag it set must not be recorded twice.
+  rt.stopRequest = { trigger: 'abort', reason: request.reason, by: options.operator, severity: request.severity };
   return sessionHandle(rt, owner, () => rollBack(rt, { trigger: 'abort', reason: request.reason, by: options.operator, severity: request.severity }));
 }
 

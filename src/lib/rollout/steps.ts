@@ -41,6 +41,7 @@ export async function applyWeight(
   context: { step: number; rollback?: boolean; signal: AbortSignal; deadline?: number },
 ): Promise<ActionResult> {
   const rollback = context.rollback === true;
+  rt.weightAtRisk = Math.max(rt.weightAtRisk, weight);
   await record(rt, EventType.weightApplying, { weight, step: context.step, rollback });
   const vars = actionVars(rt, { weight: String(weight), step: String(context.step) });
   let result = await perform(rt, rt.plan.traffic, vars, context.signal);
@@ -52,6 +53,7 @@ export async function applyWeight(
     attempt += 1;
     result = await perform(rt, rt.plan.traffic, vars, context.signal);
   }
+  if (result.ok) rt.weightAtRisk = weight;
   await record(
     rt,
     EventType.weightApplied,

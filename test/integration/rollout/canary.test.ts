@@ -104,7 +104,7 @@ describe('rollout run', () => {
     expect(events.some((e) => e.type === 'step.completed')).toBe(false);
   }, 60_000);
 
-  it('no traffic with onInconclusive pause and --on-approval exit pauses (exit 5); approve + resume continues', async () => {
+  it('no traffic with onInconclusive pause and --on-approval exit pauses (exit 5); each approval lets the rollout go on', async () => {
     env.service.setTraffic(0);
     await new Promise((r) => setTimeout(r, 6_000));
     const plan = env.writePlan('pause', { analysis: { inconclusiveLimit: 0, onInconclusive: 'pause' }, steps: [{ weight: 10, bake: '5s' }, { weight: 100, bake: '3s' }] });
@@ -117,22 +117,35 @@ describe('rollout run', () => {
     const status = await cli(['rollout', 'status', id, '--json']);
     expect(JSON.parse(status.stdout)).toMatchObject({ status: 'paused', awaitingApproval: true });
 
+    // A paused rollout still owns the service: no second rollout of it.
+    const second = await cli(['rollout', 'run', plan]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`unfinished rollout: ${id} is paused at 10%`);
+
     // Rolling back needs consent, and no prompt ever waits in CI.
     const unconfirmed = await cli(['rollback', id, '--reason', 'not sure']);
     expect(unconfirmed.code).toBe(2);
     expect(unconfirmed.stderr).toContain('pass --yes to confirm in a non-interactive run');
 
-    env.service.setTraffic(100);
-    const approve = await cli(['rollout', 'approve', id, '--comment', 'no traffic is expected at night']);
-    expect(approve.code, approve.stderr).toBe(0);
-    await env.waitForQuery(errorRateQuery('canary'), (v) => v <= 0.05);
+    // Still no traffic: approving means "go on" — step 1 is over; step 2 asks again.
+    expect((await cli(['rollout', 'approve', id, '--comment', 'no traffic is expected at night'])).code).toBe(0);
+    const again = await cli(['rollout', 'resume', id, '--on-approval', 'exit', '--json']);
+    expect(again.code, again.stderr).toBe(5);
+    expect(resultLine(again.stdout)).toMatchObject({ rolloutId: id, status: 'paused', weight: 100 });
+
+    expect((await cli(['rollout', 'approve', id])).code).toBe(0);
     const resumed = await cli(['rollout', 'resume', id, '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resultLine(resumed.stdout)).toMatchObject({ rolloutId: id, status: 'promoted', weight: 100 });
     const events = await env.events(id);
     expect(verifyChain(events).ok).toBe(true);
-    expect(events.find((e) => e.type === 'approval.decided')?.data).toMatchObject({ decision: 'approve', comment: 'no traffic is expected at night' });
-    expect(eventTypes(events)).toContain('rollout.resumed');
+    const decisions = events.filter((e) => e.type === 'approval.decided');
+    expect(decisions).toHaveLength(2);
+    expect(decisions[0]!.data).toMatchObject({ decision: 'approve', step: 0, comment: 'no traffic is expected at night' });
+    expect(decisions[1]!.data).toMatchObject({ decision: 'approve', step: 1 });
+    expect(events.filter((e) => e.type === 'bake.completed')).toEqual([]); // both bakes were ended by a person
+    expect(eventTypes(events).filter((t) => t === 'rollout.resumed')).toHaveLength(2);
+    env.service.setTraffic(100);
   }, 90_000);
 
   it('an approval not given within --approval-timeout leaves the rollout paused (exit 5)', async () => {

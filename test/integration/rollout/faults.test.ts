@@ -80,6 +80,35 @@ describe('failing traffic actions', () => {
     expect(eventTypes(events).at(-1)).toBe('rollback.failed');
     // The restore was retried until the rollback's time bound.
     expect(events.filter((e) => e.type === 'weight.applied' && e.data.weight === 0).at(-1)?.data.rounds).toBeGreaterThan(1);
+
+    // A failed rollout still owns the service: a new run is refused until it is finished.
+    const again = await cli(['rollout', 'run', execPlan('stuck-again', file)]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`unfinished rollout: ${String(res.rolloutId)} is failed at 10%`);
+    // Once the router works again, the same rollback finishes (idempotent, one rollback in the log).
+    const finish = await cli(['rollback', res.rolloutId as string, '--reason', 'router repaired', '--yes']);
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(weights(file).at(-1)).toBe(0);
+    expect(eventTypes(await env.events(res.rolloutId as string)).filter((t) => t === 'rollback.started')).toHaveLength(1);
+  }, 60_000);
+
+  it('a Prometheus that never answers is never a pass: no promotion, no verdict (exit 3)', async () => {
+    const file = join(env.dir, 'no-prometheus.weights');
+    const plan = execPlan('no-prometheus', file, {
+      prometheus: { url: 'http://127.0.0.1:1', timeout: '500ms' },
+      analysis: { errorLimit: 4, onError: 'hold', errorTimeout: '3s', onInconclusive: 'continue' },
+      steps: [{ weight: 10, bake: '2s' }, { weight: 100, bake: '1s' }],
+    });
+    const result = await cli(['rollout', 'run', plan, '--json']);
+    expect(result.code, result.stderr).toBe(3);
+    const res = resultLine(result.stdout);
+    expect(res).toMatchObject({ status: 'paused', weight: 10 });
+    expect(String(res.reason)).toMatch(/no verdict.*cannot reach Prometheus at http:\/\/127\.0\.0\.1:1/);
+    const events = await env.events(res.rolloutId as string);
+    expect(events.some((e) => e.type === 'step.completed')).toBe(false);
+    expect(weights(file)).toEqual([10]); // held, as the plan says (onError: hold)
+    const done = await cli(['rollback', res.rolloutId as string, '--reason', 'no metrics', '--yes']);
+    expect(done.code, done.stderr).toBe(0);
   }, 60_000);
 
   it('a router answering 500: rollback fails (exit 4); once the router is back, `rollgate rollback` finishes it (exit 0)', async () => {
@@ -102,6 +131,29 @@ describe('failing traffic actions', () => {
     expect(eventTypes(events).at(-1)).toBe('rollout.rolled_back');
     expect(eventTypes(events).filter((t) => t === 'rollback.started')).toHaveLength(1); // one rollback, continued
     expect(verifyChain(events).ok).toBe(true);
+  }, 60_000);
+});
+
+describe('secrets', () => {
+  it('a secret var from the environment reaches actions, also after resume, and never the evidence', async () => {
+    const token = `tok-${Date.now()}-s3cr3t`;
+    const log = join(env.dir, 'token.log');
+    const weightsFile = join(env.dir, 'token.weights');
+    const plan = execPlan('secret-var', weightsFile, {
+      vars: { router: env.service.url, routerToken: '${ROUTER_TOKEN}' },
+      hooks: { beforeStep: [{ exec: [process.execPath, '-e', APPEND, log, 'step {{step}} {{routerToken}}'] }] },
+      steps: [{ weight: 10, bake: '1s', approval: true }, { weight: 100, bake: '1s' }],
+    });
+    const first = await cli(['rollout', 'run', plan, '--on-approval', 'exit', '--json'], { ROUTER_TOKEN: token });
+    expect(first.code, first.stderr).toBe(5);
+    const id = resultLine(first.stdout).rolloutId as string;
+    expect((await cli(['rollout', 'approve', id])).code).toBe(0);
+    const resumed = await cli(['rollout', 'resume', id, '--json'], { ROUTER_TOKEN: token });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([`step 0 ${token}`, `step 1 ${token}`]);
+    const everything = JSON.stringify(await env.events(id)) + first.stdout + first.stderr + resumed.stdout + resumed.stderr;
+    expect(everything).not.toContain(token);
+    expect(everything).toContain('***');
   }, 60_000);
 });
 

@@ -2,6 +2,8 @@
  * Several processes around one rollout: approval and emergency rollback from a second process
  * (file store and a real Redis), the service lock, SIGKILL of the runner then resume, SIGINT.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../../src/lib/evidence/chain.js';
 import { openStateStore } from '../../../src/lib/state/open.js';
@@ -9,6 +11,8 @@ import type { RolloutEvent } from '../../../src/lib/state/types.js';
 import { runCli, startCli, type RunningCli } from '../../support/cli.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
 import { eventTypes, resultLine, SERVICE, startLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
+
+const SET_WEIGHT = fileURLToPath(new URL('../../fixtures/scripts/set-weight.sh', import.meta.url));
 
 let env: LiveEnv;
 let redis: RedisServer;
@@ -102,11 +106,12 @@ describe('from a second process', () => {
       const events = await eventsIn(stateUrl, rolloutId);
       const abort = events.find((e) => e.type === 'abort.requested')!;
       expect(abort.data).toMatchObject({ reason: 'pager: 5xx spike', severity: 'major' });
-      // The rollback command's own start-up is included here; the runner reacts within 1 s of the request.
-      const reactedMs = Date.parse(abort.at) - askedAt;
+      // From the durable request (written by the rollback command) to the runner recording it.
+      const reactedMs = Date.parse(abort.at) - Date.parse(String(abort.data.requestedAt));
       // eslint-disable-next-line no-console
-      console.log(`${backend}: abort recorded ${reactedMs} ms after the rollback command started`);
-      expect(reactedMs).toBeLessThan(1_000 + 1_500);
+      console.log(`${backend}: runner reacted ${reactedMs} ms after the abort request (${Date.parse(abort.at) - askedAt} ms after the command started)`);
+      expect(reactedMs).toBeGreaterThanOrEqual(0);
+      expect(reactedMs).toBeLessThan(1_000);
       expect(events.find((e) => e.type === 'rollback.started')?.data).toMatchObject({ trigger: 'abort', fromWeight: 25 });
       expect(eventTypes(events).at(-1)).toBe('rollout.rolled_back');
       expect(verifyChain(events).ok).toBe(true);
@@ -167,6 +172,30 @@ describe('crashes and signals', () => {
     expect(events.find((e) => e.type === 'rollback.started')?.data).toMatchObject({ trigger: 'signal' });
     expect(eventTypes(events).at(-1)).toBe('rollout.rolled_back');
   }, 60_000);
+
+  it('a second SIGINT while traffic is being restored: aborted (130) with the traffic state recorded, then finished by rollback', async () => {
+    const weightsFile = `${env.dir}/sigint-restore.weights`;
+    const plan = env.writePlan('sigint-restore', {
+      ...longBake(),
+      traffic: { exec: [SET_WEIGHT, '{{service}}', '{{weight}}', weightsFile], timeout: '30s', retries: 0, http: undefined },
+      // set-weight.sh moves no real traffic, so the canary has none: only the signals matter here.
+      analysis: { onInconclusive: 'continue' },
+    });
+    const runner = startCli(['rollout', 'run', plan, '--state', env.stateUrl], { env: { SET_WEIGHT_HANG_AT: '0' } });
+    const { rolloutId } = await waitForEvent(env.stateUrl, (e) => e.type === 'weight.applied' && e.data.weight === 25, runner);
+    runner.child.kill('SIGINT');
+    await waitForEvent(env.stateUrl, (e) => e.type === 'weight.applying' && e.data.weight === 0, runner);
+    await new Promise((r) => setTimeout(r, 300));
+    runner.child.kill('SIGINT');
+    const result = await runner.done;
+    expect(result.code, result.stderr).toBe(130);
+    const events = await eventsIn(env.stateUrl, rolloutId);
+    expect(eventTypes(events).at(-1)).toBe('rollout.aborted');
+    expect(String(events.at(-1)!.data.reason)).toMatch(/a change to 25% was under way|last confirmed weight 25%/);
+    const finish = await runCli(['rollback', rolloutId, '--reason', 'finish', '--yes', '--state', env.stateUrl]);
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(readFileSync(weightsFile, 'utf8').trim().split('\n').map(Number)).toEqual([10, 25, 0]);
+  }, 90_000);
 
   it('a second SIGINT during the rollback leaves a recorded aborted state that rollback finishes', async () => {
     const plan = env.writePlan('sigint-twice', {

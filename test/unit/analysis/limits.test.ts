@@ -22,6 +22,13 @@ describe('LimitCounter', () => {
     expect(c.count('w').warnings).toBe(5);
   });
 
+  it('warning gates decide nothing: not on failure, no data or errors', () => {
+    const c = new LimitCounter({ ...config, failureLimit: 0, inconclusiveLimit: 0, errorLimit: 0 });
+    expect(c.record([m('w', 'inconclusive', 'warning')]).kind).toBe('continue');
+    expect(c.record([m('w', 'error', 'warning')]).kind).toBe('continue');
+    expect(c.record([m('w', 'error', 'warning')]).kind).toBe('continue');
+  });
+
   it('inconclusive beyond its limit, and forgetting resets it', () => {
     const c = new LimitCounter(config);
     c.record([m('a', 'inconclusive')]);

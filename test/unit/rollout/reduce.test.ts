@@ -37,8 +37,10 @@ describe('reduceEvents', () => {
       [EventType.approvalRequested, { step: 2, weight: 50, reason: 'asks', planned: true }],
     );
     const view = reduceEvents(events);
-    expect(view.awaitingApproval).toEqual({ step: 2, key: 4, reason: 'asks' });
+    expect(view.awaitingApproval).toEqual({ step: 2, key: 4, reason: 'asks', planned: true });
     expect(view.approvedSteps.has(2)).toBe(false);
+    // the approved inconclusive pause ended the bake of step 2
+    expect(view.bakedSteps.has(2)).toBe(true);
     const approved = reduceEvents([...events, ...log([EventType.approvalGranted, { step: 2, key: 4, decision: 'approve', by: 'a@b' }]).map((e) => ({ ...e, seq: 5 }))]);
     expect(approved.awaitingApproval).toBeUndefined();
     expect(approved.approvedSteps.has(2)).toBe(true);
