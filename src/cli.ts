@@ -136,6 +136,18 @@ function registerCommands(program: Command, action: ActionFactory): void {
       }),
     );
 
+  program
+    .command('demo')
+    .description('a self-contained sandbox: demo service (stable + canary behind a weighted router), load generator and a local Prometheus from PATH; runs a healthy rollout to 100% and a faulty one that is rolled back, then shows where the evidence is')
+    .option('--dir <dir>', 'where to keep the plans and the state store (default: a new temporary directory, kept afterwards)')
+    .addHelpText('after', examples('rollgate demo', 'rollgate demo --dir ./rollgate-demo && rollgate evidence report checkout --format html --out demo.html --state file:./rollgate-demo/state'))
+    .action(
+      action(async (ctx, opts: { dir?: string }) => {
+        const { run } = await import('./commands/demo.js');
+        return run(ctx, opts.dir !== undefined ? { dir: opts.dir } : {});
+      }),
+    );
+
   registerRolloutCommands(program, action);
 }
 
@@ -161,7 +173,7 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .description('current and recent rollouts, from the state store')
     .argument('[target]', 'rollout ID or service')
     .option('--watch', 'keep refreshing until the rollout ends', false)
-    .addHelpText('after', examples('rollgate rollout status', 'rollgate rollout status checkout --watch', 'rollgate rollout status 01J9Z3... --json'))
+    .addHelpText('after', examples('rollgate rollout status', 'rollgate rollout status checkout --watch', 'rollgate rollout status checkout-20261123t101500-3fa2c1 --json'))
     .action(
       action(async (ctx, target: string | undefined, opts: { watch: boolean }) => {
         const { run } = await import('./commands/rollout-status.js');
@@ -173,7 +185,7 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .description('approve a rollout paused at an approval step')
     .argument('<id>', 'rollout ID or service')
     .option('--comment <text>', 'why it is approved')
-    .addHelpText('after', examples('rollgate rollout approve checkout', 'rollgate rollout approve 01J9Z3... --comment "dashboards look fine"'))
+    .addHelpText('after', examples('rollgate rollout approve checkout', 'rollgate rollout approve checkout-20261123t101500-3fa2c1 --comment "dashboards look fine"'))
     .action(
       action(async (ctx, id: string, opts: { comment?: string }) => {
         const { run } = await import('./commands/rollout-approve.js');
@@ -186,7 +198,7 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .argument('<id>', 'rollout ID or service')
     .addOption(new Option('--on-approval <mode>', 'at an approval step: wait or exit 5').choices(['wait', 'exit']).default('wait'))
     .option('--approval-timeout <duration>', 'how long to wait for an approval')
-    .addHelpText('after', examples('rollgate rollout resume checkout', 'rollgate rollout resume 01J9Z3... --json'))
+    .addHelpText('after', examples('rollgate rollout resume checkout', 'rollgate rollout resume checkout-20261123t101500-3fa2c1 --json'))
     .action(
       action(async (ctx, id: string, opts: { onApproval: 'wait' | 'exit'; approvalTimeout?: string }) => {
         const { run } = await import('./commands/rollout-resume.js');
@@ -200,7 +212,7 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .argument('<target>', 'rollout ID or service')
     .requiredOption('--reason <text>', 'why (recorded in the evidence)')
     .addOption(new Option('--severity <level>', 'incident severity').choices(['critical', 'major', 'minor']).default('critical'))
-    .addHelpText('after', examples('rollgate rollback checkout --reason "5xx spike" --yes', 'rollgate rollback 01J9Z3... --reason "bad config" --severity major'))
+    .addHelpText('after', examples('rollgate rollback checkout --reason "5xx spike" --yes', 'rollgate rollback checkout-20261123t101500-3fa2c1 --reason "bad config" --severity major --yes'))
     .action(
       action(async (ctx, target: string, opts: { reason: string; severity: 'critical' | 'major' | 'minor' }) => {
         const { run } = await import('./commands/rollback.js');
@@ -213,7 +225,7 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .command('verify')
     .description('check the evidence hash chain of a rollout or an exported log')
     .argument('<target>', 'rollout ID or a log file (NDJSON or JSON report)')
-    .addHelpText('after', examples('rollgate evidence verify 01J9Z3...', 'rollgate evidence verify evidence.json --json'))
+    .addHelpText('after', examples('rollgate evidence verify checkout-20261123t101500-3fa2c1', 'rollgate evidence verify evidence.json --json'))
     .action(
       action(async (ctx, target: string) => {
         const { run } = await import('./commands/evidence-verify.js');
@@ -227,7 +239,7 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .addOption(new Option('--format <format>', 'md (pull requests, tickets), html (one file with charts), json (log + summary), junit (gates as CI test results)').choices(['md', 'html', 'json', 'junit']).default('md'))
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .option('--force', 'replace an existing --out file', false)
-    .addHelpText('after', examples('rollgate evidence report checkout --format md >> "$GITHUB_STEP_SUMMARY"', 'rollgate evidence report 01J9Z3... --format html --out rollout.html', 'rollgate evidence report 01J9Z3... --format junit --out junit/rollout.xml --force'))
+    .addHelpText('after', examples('rollgate evidence report checkout --format md >> "$GITHUB_STEP_SUMMARY"', 'rollgate evidence report checkout-20261123t101500-3fa2c1 --format html --out rollout.html', 'rollgate evidence report checkout-20261123t101500-3fa2c1 --format junit --out junit/rollout.xml --force'))
     .action(
       action(async (ctx, target: string, opts: { format: string; out?: string; force: boolean }) => {
         const { run } = await import('./commands/evidence-report.js');

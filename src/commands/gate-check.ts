@@ -6,6 +6,7 @@
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { measureGates } from '../lib/gates/measure.js';
 import { withRuntimeVars } from '../lib/gates/runtime-vars.js';
+import { placeholdersIn } from '../lib/template.js';
 import type { Measurement, Verdict } from '../lib/gates/types.js';
 import { formatValue } from '../lib/gates/evaluate.js';
 import { overallVerdict, warnings } from '../lib/gates/verdict.js';
@@ -60,6 +61,14 @@ export async function checkGates(
   options: { gates?: readonly string[]; at?: Date; api?: PrometheusApi },
 ): Promise<number> {
   const gates = selectGates(plan, options.gates ?? []).map((g) => withRuntimeVars(g, { rangeMs: plan.analysis.intervalMs }));
+  // {{weight}} and {{step}} only have values inside a rollout; sending them raw would be a bad_data error.
+  const needRollout = gates.filter((g) => placeholdersIn([g.query, g.baseline ?? '', g.minSamples?.query ?? ''].join(' ')).length > 0);
+  if (needRollout.length > 0) {
+    throw new UsageError(
+      `gate${needRollout.length > 1 ? 's' : ''} ${needRollout.map((g) => g.name).join(', ')} use {{weight}} or {{step}}, which only have values during a rollout`,
+      'check the other gates with --gate NAME',
+    );
+  }
   const api = options.api ?? createPrometheusClient(plan.prometheus, { env: ctx.env });
   const at = options.at ?? new Date();
   const spinner = await ctx.ui.spinner(`checking ${gates.length} gate${gates.length === 1 ? '' : 's'} against ${api.url}${options.at ? ` at ${at.toISOString()}` : ''}`);

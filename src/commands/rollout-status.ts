@@ -14,6 +14,8 @@ interface StatusRow {
   step: number;
   steps: number;
   weight: number;
+  /** A weight change whose outcome was not confirmed (crash or failure mid-change): traffic may be up to this. */
+  weightUncertain: number | null;
   runner: 'live' | 'gone' | 'none';
   awaitingApproval: boolean;
   reason: string | null;
@@ -34,6 +36,7 @@ async function statusOf(store: StateStore, rolloutId: string): Promise<StatusRow
     step: view.step,
     steps: view.plan?.steps.length ?? 0,
     weight: view.weight,
+    weightUncertain: view.weightUncertain ?? null,
     runner: view.status === 'paused' && !ours ? 'none' : runner,
     awaitingApproval: view.awaitingApproval !== undefined,
     reason: view.reason ?? null,
@@ -43,7 +46,13 @@ async function statusOf(store: StateStore, rolloutId: string): Promise<StatusRow
 }
 
 function describe(row: StatusRow): string {
-  const flags = [row.awaitingApproval ? 'awaiting approval' : '', row.status === 'running' && row.runner === 'gone' ? 'runner gone: resume or rollback' : ''].filter(Boolean).join(', ');
+  const flags = [
+    row.awaitingApproval ? 'awaiting approval' : '',
+    row.status === 'running' && row.runner === 'gone' ? 'runner gone: resume or rollback' : '',
+    row.weightUncertain !== null && row.weightUncertain !== row.weight ? `weight may be up to ${row.weightUncertain}%` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return flags ? `${row.status} (${flags})` : row.status;
 }
 
@@ -89,7 +98,8 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
             ),
           );
       }
-      if (!input.watch || isTerminal(row.status as never) || row.status === 'paused' || row.status === 'aborted') return 0;
+      // Watching ends when nothing will change by itself any more: ended, paused, aborted, or no runner.
+      if (!input.watch || isTerminal(row.status as never) || row.status === 'paused' || row.status === 'aborted' || row.runner !== 'live') return 0;
       await sleep(1_000);
     }
   });

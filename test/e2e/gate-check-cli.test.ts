@@ -55,6 +55,24 @@ afterAll(async () => {
 });
 
 describe('rollgate gate check (binary)', () => {
+  it('a gate using {{weight}} has no value outside a rollout: usage error naming it (exit 2), nothing sent', async () => {
+    const weighted = join(dir, 'weighted.yaml');
+    await writeFile(weighted, `apiVersion: rollgate/v1
+kind: RolloutPlan
+metadata: { name: e2e, service: checkout }
+prometheus: { url: "${prom.url}" }
+traffic: { exec: ["true"] }
+gates:
+  - name: per-weight
+    query: e2e_error_ratio{track="canary"} / {{weight}}
+    max: 0.01
+canary: { weights: [10, 100], bake: 1m }
+`);
+    const r = await runCli(['gate', 'check', weighted]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('gate per-weight use {{weight}} or {{step}}, which only have values during a rollout');
+  });
+
   it('exit 0 when every selected gate passes; a plain table on stdout, no ANSI', async () => {
     const r = await runCli(['gate', 'check', planFile, '--gate', 'stable-error-rate', '--at', String(AT)]);
     expect(r.code).toBe(0);

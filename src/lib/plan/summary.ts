@@ -16,7 +16,7 @@ export interface GateDetection {
   forMs: number;
   /** The longest range selector (`[1m]`) or subquery range of the gate's query. */
   rangeMs: number;
-  /** intervalMs + forMs + rangeMs: see worstCaseDetectionMs. */
+  /** intervalMs × (failureLimit + 1) + forMs + rangeMs: see worstCaseDetectionMs. */
   worstCaseMs: number;
   /** Steps (0-based) whose bake checks this gate. */
   steps: number[];
@@ -48,20 +48,22 @@ export function thresholdText(gate: GateSpec): string {
 /**
  * Worst-case time from the start of a breach to the gate failing:
  *
- *   analysis interval + gate `for` + longest range selector of the query
+ *   analysis interval × (failureLimit + 1) + gate `for` + longest range selector of the query
  *
  * - the interval: the breach may begin just after a measurement, so it is seen one interval later;
+ * - failureLimit: a gate fails the step only after failureLimit + 1 failing measurements, one
+ *   interval apart;
  * - `for`: a sustained gate fails only once every point of its window is in breach;
  * - the range: `rate(x[1m])` averages over a minute, so a sudden breach needs up to the whole
  *   window to move the value across the threshold (a full step change, the worst case for a mean).
  * `{{range}}` in a query counts as the analysis interval. Prometheus' scrape interval and the
  * time to apply the rollback come on top; they are not part of the plan.
  */
-export function worstCaseDetectionMs(gate: GateSpec, intervalMs: number): { rangeMs: number; forMs: number; worstCaseMs: number } {
+export function worstCaseDetectionMs(gate: GateSpec, intervalMs: number, failureLimit = 0): { rangeMs: number; forMs: number; worstCaseMs: number } {
   const query = renderTemplate(gate.query, { ...RUNTIME_PLACEHOLDER_SAMPLES, range: toPromDuration(intervalMs) });
   const rangeMs = longestRangeMs(query);
   const forMs = gate.forMs ?? 0;
-  return { rangeMs, forMs, worstCaseMs: intervalMs + forMs + rangeMs };
+  return { rangeMs, forMs, worstCaseMs: intervalMs * (failureLimit + 1) + forMs + rangeMs };
 }
 
 /** The summary `plan show` prints (and `--json` returns under `summary`). */
@@ -76,7 +78,7 @@ export function summarizePlan(plan: ResolvedPlan): PlanSummary {
       severity: gate.severity,
       threshold: thresholdText(gate),
       intervalMs,
-      ...worstCaseDetectionMs(gate, intervalMs),
+      ...worstCaseDetectionMs(gate, intervalMs, plan.analysis.failureLimit),
       steps: plan.steps.filter((step) => step.gates.includes(gate.name)).map((step) => step.index),
     })),
   };

@@ -50,6 +50,11 @@ describe('summarizePlan', () => {
     ]);
   });
 
+  it('counts failureLimit: each tolerated failure costs one more interval', () => {
+    const limited = summarizePlan(loadPlanSource(PLAN.replace('analysis: { interval: 30s }', 'analysis: { interval: 30s, failureLimit: 2 }'), 'plan.yaml', { env: {} }));
+    expect(limited.detection[0]!.worstCaseMs).toBe(3 * 30_000 + 60_000);
+  });
+
   it('lists the steps that check each gate', () => {
     expect(summary.detection.map((gate) => gate.steps)).toEqual([[0, 1, 2], [1, 2], [1, 2], [1, 2]]);
   });
