@@ -86,24 +86,6 @@ export class LockHeldError extends RollgateError {
   override readonly kind = 'lock';
 }
 
-/** No verdict could be reached (inconclusive beyond the plan's limits, errorTimeout passed while holding). */
-export class InconclusiveError extends RollgateError {
-  override readonly exitCode = ExitCode.noVerdict;
-  override readonly kind = 'inconclusive';
-}
-
-/** The governed thing failed: a gate failed. */
-export class GateFailedError extends RollgateError {
-  override readonly exitCode = ExitCode.failed;
-  override readonly kind = 'gate_failed';
-}
-
-/** The rollout was rolled back (traffic restored to stable). */
-export class RolledBackError extends RollgateError {
-  override readonly exitCode = ExitCode.failed;
-  override readonly kind = 'rolled_back';
-}
-
 /** Evidence chain broken. */
 export class TamperedError extends RollgateError {
   override readonly exitCode = ExitCode.failed;
@@ -114,12 +96,6 @@ export class TamperedError extends RollgateError {
 export class RollbackFailedError extends RollgateError {
   override readonly exitCode = ExitCode.rollbackFailed;
   override readonly kind = 'rollback_failed';
-}
-
-/** Waiting for approval (`--on-approval exit`). */
-export class PausedError extends RollgateError {
-  override readonly exitCode = ExitCode.paused;
-  override readonly kind = 'paused';
 }
 
 /** Interrupted by a signal; state was recorded. */

@@ -203,6 +203,7 @@ class PlanChecker {
       parsed = undefined;
     }
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) this.add(path, `${JSON.stringify(url)} is not an http(s) URL`);
+    else if (parsed.password !== '') this.add(path, 'holds a password: secrets come from files or the environment (basicAuth.passwordFile, passwordEnv)');
   }
 
   private checkPrometheus(): void {
