@@ -2,25 +2,13 @@
  * Rollouts end to end: the built binary against the live test service and a real Prometheus
  * scraping it every second.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../../src/lib/evidence/chain.js';
 import { runCli, startCli } from '../../support/cli.js';
-import { errorRateQuery, eventTypes, resultLine, SERVICE, startLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
+import { errorRateQuery, eventTypes, resultLine, SERVICE, useLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
 
 let env: LiveEnv;
-
-beforeAll(async () => {
-  env = await startLiveEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.stop();
-});
-beforeEach(() => {
-  env.service.inject({ track: 'canary', errorRate: 0, latencyMs: 0 });
-  env.service.setTraffic(100);
-  env.service.setWeight(SERVICE, 0);
-  env.service.setRouterBroken(false);
-});
+useLiveEnv((live) => (env = live));
 
 const cli = (args: string[]) => runCli([...args, '--state', env.stateUrl]);
 

@@ -5,26 +5,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../../src/lib/evidence/chain.js';
 import { runCli } from '../../support/cli.js';
-import { eventTypes, resultLine, SERVICE, startLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
+import { eventTypes, resultLine, SERVICE, useLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
 
 const SET_WEIGHT = fileURLToPath(new URL('../../fixtures/scripts/set-weight.sh', import.meta.url));
 const PRINT_ARGV = fileURLToPath(new URL('../../fixtures/scripts/print-argv.mjs', import.meta.url));
 const APPEND = "require('node:fs').appendFileSync(process.argv[1], process.argv[2] + '\\n')";
 
 let env: LiveEnv;
-beforeAll(async () => {
-  env = await startLiveEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.stop();
-});
-beforeEach(() => {
-  env.service.setRouterBroken(false);
-  env.service.setWeight(SERVICE, 0);
-});
+useLiveEnv((live) => (env = live));
 
 const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCli([...args, '--state', env.stateUrl], { env: extraEnv });
 

@@ -3,17 +3,12 @@
  * and the approval prompt answered with a key press. And the dry run and `status --watch`.
  */
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ANSI, BIN, ROOT, runCli, startCli } from '../../support/cli.js';
-import { eventTypes, resultLine, SERVICE, startLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
+import { eventTypes, resultLine, SERVICE, useLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
 
 let env: LiveEnv;
-beforeAll(async () => {
-  env = await startLiveEnv();
-}, 60_000);
-afterAll(async () => {
-  await env?.stop();
-});
+useLiveEnv((live) => (env = live));
 
 function quote(arg: string): string {
   return `'${arg.replace(/'/g, "'\\''")}'`;
