@@ -1,4 +1,4 @@
-import { UsageError } from '../lib/errors.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
 import { operatorIdentity } from '../lib/operator.js';
 import { findRollout } from '../lib/rollout/find.js';
 import { reduceEvents } from '../lib/rollout/reduce.js';
@@ -73,7 +73,7 @@ async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: s
         if (ctx.ui.mode === 'json') ctx.ui.json({ kind: 'result', rolloutId, service: view.service, status: view.status, step: view.step, weight: view.weight, reason: view.reason ?? null });
         else if (ok) ctx.ui.success(`${rolloutId} rolled back: traffic is on stable`);
         else ctx.ui.error(`${rolloutId} ${view.status}: ${view.reason ?? ''}`);
-        return ok ? 0 : view.status === 'aborted' ? 130 : 4;
+        return ok ? ExitCode.ok : view.status === 'aborted' ? ExitCode.interrupted : ExitCode.rollbackFailed;
       }
       const lock = await store.getLock(service);
       if (!lock || lock.rolloutId !== rolloutId || isLockDead(lock, new Date())) return 'runner-gone';

@@ -2,7 +2,7 @@
  * The forward path of the saga and the decision of how a run ends. It never prints: every step
  * is an event in the log, and the outcome is a value the command turns into an exit code.
  */
-import { ProviderError, RollbackFailedError, StateError } from '../errors.js';
+import { ExitCode, ProviderError, RollbackFailedError, StateError } from '../errors.js';
 import { sleep } from './sleep.js';
 import { awaitApproval, settlePendingApproval } from './approval.js';
 import { bakeStep } from './bake.js';
@@ -74,11 +74,11 @@ async function driveRecorded(rt: RolloutRuntime): Promise<RolloutOutcome> {
     const current = reduceEvents(await rt.store.readEvents(rt.rolloutId));
     if (error instanceof PauseRequired) {
       await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight }, { status: 'paused', reason: error.reason });
-      return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: 5 };
+      return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: ExitCode.paused };
     }
     if (error instanceof NoVerdict) {
       await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight, noVerdict: true }, { status: 'paused', reason: error.reason });
-      return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: 3 };
+      return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: ExitCode.noVerdict };
     }
     // The store itself failed: handled by driveRollout (restore traffic without recording).
     if (error instanceof StateError) throw error;
@@ -151,10 +151,10 @@ async function forward(rt: RolloutRuntime, view: RolloutView): Promise<RolloutOu
   }
   const last = plan.steps.at(-1)!;
   await record(rt, EventType.promoted, { step: last.index, weight: last.weight, warnings, dryRun: rt.options.dryRun }, { status: 'promoted', step: last.index, weight: last.weight });
-  return { status: 'promoted', step: last.index, weight: last.weight, exitCode: 0, ...(warnings.length ? { reason: `promoted with warnings: ${warnings.join('; ')}` } : {}) };
+  return { status: 'promoted', step: last.index, weight: last.weight, exitCode: ExitCode.ok, ...(warnings.length ? { reason: `promoted with warnings: ${warnings.join('; ')}` } : {}) };
 }
 
 /** Returned when the forward path stops early; driveRollout replaces it with the rollback's outcome. */
 function placeholderOutcome(view: RolloutView): RolloutOutcome {
-  return { status: 'running', step: view.step, weight: view.weight, exitCode: 1 };
+  return { status: 'running', step: view.step, weight: view.weight, exitCode: ExitCode.failed };
 }

@@ -5,6 +5,7 @@
  * crash half way through) ends in the same state.
  */
 import { formatDuration } from '../duration.js';
+import { ExitCode } from '../errors.js';
 import { measureGates } from '../gates/measure.js';
 import { withRuntimeVars } from '../gates/runtime-vars.js';
 import { EventType, parseHookId, type RollbackTrigger } from './events.js';
@@ -76,7 +77,7 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
     const where = fromWeight > 0 ? `the canary may still receive ${fromWeight}% of traffic` : 'traffic state unknown';
     const why = `traffic could not be restored: ${restored.error ?? 'the traffic action failed'}; ${where}`;
     await record(rt, EventType.rollbackFailed, { reason: why, weight: fromWeight, incomplete }, { status: 'failed', reason: why });
-    return { status: 'failed', step: view.step, weight: fromWeight, reason: why, exitCode: 4 };
+    return { status: 'failed', step: view.step, weight: fromWeight, reason: why, exitCode: ExitCode.rollbackFailed };
   }
 
   // 3. onRollback hooks (notifications etc.); failures are recorded, they do not undo the rollback.
@@ -98,9 +99,9 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
   const problems = [...incomplete, ...(verified === false ? [`stable did not pass ${verify!.gates.join(', ')} within ${formatDuration(verify!.withinMs)}`] : [])];
   await record(rt, EventType.rolledBack, { reason, trigger: view.rollback?.trigger ?? request.trigger, verified: verified ?? null, incomplete: problems }, { status: 'rolled_back', weight: 0, reason });
   if (problems.length > 0) {
-    return { status: 'rolled_back', step: view.step, weight: 0, reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, exitCode: 4 };
+    return { status: 'rolled_back', step: view.step, weight: 0, reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, exitCode: ExitCode.rollbackFailed };
   }
-  return { status: 'rolled_back', step: view.step, weight: 0, reason, exitCode: request.trigger === 'signal' ? 130 : 1 };
+  return { status: 'rolled_back', step: view.step, weight: 0, reason, exitCode: request.trigger === 'signal' ? ExitCode.interrupted : ExitCode.failed };
 }
 
 /** Measures the verification gates until all pass or `withinMs` runs out. */
@@ -133,5 +134,5 @@ export async function interrupted(rt: RolloutRuntime, step: number, weight: numb
   const where = view.weightUncertain !== undefined ? `a change to ${view.weightUncertain}% was under way (outcome unknown); last confirmed weight ${view.weight}%` : `canary weight ${view.weight}%`;
   const why = `stopped before the rollback finished (${reason}); ${where}; finish with \`rollgate rollback ${rt.rolloutId}\` or \`rollgate rollout resume ${rt.rolloutId}\``;
   await record(rt, EventType.aborted, { reason: why, weight: view.weight, weightUncertain: view.weightUncertain ?? null }, { status: 'aborted', reason: why });
-  return { status: 'aborted', step, weight: view.weight ?? weight, reason: why, exitCode: 130 };
+  return { status: 'aborted', step, weight: view.weight ?? weight, reason: why, exitCode: ExitCode.interrupted };
 }

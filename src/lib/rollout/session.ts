@@ -8,7 +8,7 @@ import { hostname, userInfo } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { runAction } from '../actions/run-action.js';
 import { EventLog, sanitizeForEvidence } from '../evidence/chain.js';
-import { LockHeldError, StateError, UsageError } from '../errors.js';
+import { ExitCode, LockHeldError, StateError, UsageError } from '../errors.js';
 import type { ResolvedPlan } from '../plan/types.js';
 import { createPrometheusClient } from '../prometheus/client.js';
 import { isLockDead } from '../state/lock-liveness.js';
@@ -263,7 +263,7 @@ export async function rollbackSession(rolloutId: string, request: { reason: stri
   const view = reduceEvents(await options.store.readEvents(rolloutId));
   // Its runner may have finished between our look and taking the lock: nothing left to do then.
   if (view.status === 'rolled_back' || view.status === 'promoted') {
-    return sessionHandle(rt, owner, async () => ({ status: view.status, step: view.step, weight: view.weight, exitCode: view.status === 'rolled_back' ? 1 : 0, ...(view.reason ? { reason: view.reason } : {}) }));
+    return sessionHandle(rt, owner, async () => ({ status: view.status, step: view.step, weight: view.weight, exitCode: view.status === 'rolled_back' ? ExitCode.failed : ExitCode.ok, ...(view.reason ? { reason: view.reason } : {}) }));
   }
   if (!view.rollback) await record(rt, EventType.abortRequested, { reason: request.reason, by: options.operator, severity: request.severity, takenOver: true });
   // This process is the one rolling back: the durable abort flag it set must not be recorded twice.
