@@ -29,7 +29,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN, ROOT, backfillEpoch, emit, log, median, onPath, round, startPrometheus, timeOnce } from './support.mjs';
+import { BIN, ROOT, emit, log, median, onPath, round, startPrometheus, timeOnce } from './support.mjs';
 
 const GATES = Number(process.env.ROLLGATE_BENCH_GATES ?? 20);
 const CLI_RUNS = Number(process.env.ROLLGATE_BENCH_GATE_RUNS ?? 15);
@@ -180,6 +180,7 @@ async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'rollgate-bench-gates-'));
   let prometheus;
   try {
+    const { backfillEpoch } = await import(pathToFileURL(join(ROOT, 'dist', 'lib', 'demo', 'prometheus-server.js')).href);
     const start = backfillEpoch();
     const at = new Date((start + DURATION_S) * 1_000);
     log(`gate-eval: backfilling ${GATES} services × 30 min, starting Prometheus`);

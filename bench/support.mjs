@@ -1,20 +1,20 @@
 /**
  * Shared helpers of the benchmarks (plain ESM: the benches run on the built dist/ with bare node,
- * so they cannot import test/support/*.ts; the few lines they need are re-implemented here).
+ * so they cannot import test/support/*.ts; what they share with rollgate comes from dist/).
  *
- * - freePort(), startPrometheus(): a real Prometheus on a free loopback port, backfilled with
- *   `promtool tsdb create-blocks-from openmetrics` or scraping targets; it runs under a shell
- *   watchdog in its own process group, so it dies with the bench even when the bench is SIGKILLed,
- *   and stop() / the exit hook / SIGINT / SIGTERM kill it otherwise.
+ * - startPrometheus(): a real Prometheus on a free loopback port, backfilled with
+ *   `promtool tsdb create-blocks-from openmetrics` or scraping targets, started by the launcher in
+ *   dist/lib/demo/prometheus-server.js (`npm run build` first); it runs under a shell watchdog in
+ *   its own process group, so it dies with the bench even when the bench is SIGKILLed, and stop() /
+ *   the exit hook / SIGINT / SIGTERM kill it otherwise.
  * - timeRuns(): wall time of N runs of a command (hyperfine when installed, else process.hrtime).
  * - median(), emit(): statistics and the one JSON line per benchmark that bench/run.mjs reads.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = join(ROOT, 'bin', 'rollgate');
@@ -41,19 +41,6 @@ export function emit(result) {
 /** True when `cmd` is an executable on PATH. */
 export function onPath(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** A port nobody listens on right now (the OS picks it). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(address.port));
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,103 +94,23 @@ function hookExit() {
 // ---------------------------------------------------------------------------------------------
 // Prometheus
 
-/** A start time on a 2h block boundary a day in the past (outside the head block of a fresh server). */
-export function backfillEpoch(now = Date.now()) {
-  const twoHours = 7_200;
-  return Math.floor(now / 1_000 / twoHours) * twoHours - 12 * twoHours;
-}
-
-// Runs the server in the background and watches the bench process: when it dies, so does the server.
-const WATCHDOG = 'parent="$1"; shift; "$@" & server=$!; trap \'kill $server 2>/dev/null; wait $server; exit 0\' TERM INT; while kill -0 "$parent" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 0.5; done; kill $server 2>/dev/null; wait $server';
-
-function scrapeConfig(targets, intervalMs) {
-  if (targets.length === 0) return 'global: {}\n';
-  const interval = `${Math.max(1, Math.round(intervalMs / 1_000))}s`;
-  return [
-    'global:',
-    `  scrape_interval: ${interval}`,
-    `  scrape_timeout: ${interval}`,
-    `  evaluation_interval: ${interval}`,
-    'scrape_configs:',
-    '  - job_name: bench',
-    `    scrape_interval: ${interval}`,
-    '    static_configs:',
-    `      - targets: [${targets.map((t) => JSON.stringify(t)).join(', ')}]`,
-    '',
-  ].join('\n');
-}
-
 /**
  * Starts Prometheus (from PATH) and waits for /-/ready.
  * options: { openMetrics?: string, scrapeTargets?: string[], scrapeIntervalMs?: number }
  * Returns { url, port, stop() }.
  */
 export async function startPrometheus(options = {}) {
-  const dir = await mkdtemp(join(tmpdir(), 'rollgate-bench-prom-'));
-  const dataDir = join(dir, 'data');
-  const configFile = join(dir, 'prometheus.yml');
-  await writeFile(configFile, scrapeConfig(options.scrapeTargets ?? [], options.scrapeIntervalMs ?? 1_000));
-  if (options.openMetrics !== undefined) {
-    const scenario = join(dir, 'scenario.om');
-    await writeFile(scenario, options.openMetrics);
-    const result = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', scenario, dataDir], { encoding: 'utf8', timeout: 120_000 });
-    if (result.status !== 0) {
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`promtool create-blocks-from openmetrics failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
-    }
-  }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const args = [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${dataDir}`,
-    '--storage.tsdb.retention.time=60d',
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ];
-  const child = spawn('sh', ['-c', WATCHDOG, 'watchdog', String(process.pid), 'prometheus', ...args], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
-  trackGroup(child);
-  let stderr = '';
-  child.stderr.on('data', (chunk) => {
-    stderr = (stderr + chunk.toString()).slice(-4_000);
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    killGroup(child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(timer);
-    await rm(dir, { recursive: true, force: true });
-  };
-  const unregister = onCleanup(stop);
-
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(`prometheus exited before it was ready: ${stderr.trim()}`);
-    }
-    try {
-      const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus on ${url} not ready after 30s: ${stderr.trim()}`);
-    }
-    await sleep(50);
-  }
+  // Imported when needed, not at load: bench/run.mjs imports this file too and needs no dist/.
+  const { startLocalPrometheus } = await import(pathToFileURL(join(ROOT, 'dist', 'lib', 'demo', 'prometheus-server.js')).href);
+  const server = await startLocalPrometheus({ ...options, jobName: 'bench', tempPrefix: 'rollgate-bench-prom-' });
+  // On SIGINT/SIGTERM stop it gracefully (the launcher's exit hook would only SIGKILL it).
+  const unregister = onCleanup(server.stop);
   return {
-    url,
-    port,
+    url: server.url,
+    port: server.port,
     stop: async () => {
       unregister();
-      await stop();
+      await server.stop();
     },
   };
 }
