@@ -29,7 +29,8 @@ export async function awaitApproval(rt: RolloutRuntime, step: number, weight: nu
 
   if (rt.options.dryRun) return grant(rt, step, key, 'approve', `${rt.operator} (dry run)`, 'approved automatically in a dry run');
 
-  if (rt.options.onApproval === 'exit' && !rt.prompter) {
+  // --on-approval exit is honoured on a terminal too: the person asked for it explicitly.
+  if (rt.options.onApproval === 'exit') {
     throw new PauseRequired(`waiting for approval of step ${step + 1} (${weight}%): ${reason}`);
   }
 
