@@ -38,6 +38,6 @@ export async function run(ctx: CommandContext, input: PlanShowInput): Promise<nu
   ui.out('');
   const approvals = summary.approvals > 0 ? `, not counting ${summary.approvals} approval wait${summary.approvals === 1 ? '' : 's'}` : '';
   ui.out(`Minimum total duration: ${formatDuration(summary.minimumDurationMs)} (sum of bakes${approvals})`);
-  ui.out('Worst-case detection = analysis interval + gate `for` + longest range selector of its query (scrape interval not included).');
+  ui.out('Worst-case detection = analysis interval × (failureLimit + 1) + gate `for` + longest range selector of its query (scrape interval not included).');
   return ExitCode.ok;
 }
