@@ -41,7 +41,7 @@ function usableSecrets(secrets: readonly string[]): string[] {
  * The URL-encoded form of a secret is masked too, since servers often echo request URLs back.
  */
 export function redactText(text: string, secrets: readonly string[]): string {
-  let result = text;
+  let result = maskCredentialPatterns(text);
   for (const secret of usableSecrets(secrets)) {
     result = result.split(secret).join(REDACTED);
     const encoded = encodeURIComponent(secret);
@@ -113,7 +113,7 @@ export function redactDeep<T>(value: T, secrets: readonly string[] = []): T {
 
 function redactValue(value: unknown, secrets: string[], seen: WeakSet<object>): unknown {
   if (typeof value === 'string') {
-    const masked = secrets.length > 0 ? redactText(value, secrets) : value;
+    const masked = secrets.length > 0 ? redactText(value, secrets) : maskCredentialPatterns(value);
     return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(masked) ? redactUrl(masked) : masked;
   }
   if (value === null || typeof value !== 'object') return value;
@@ -125,7 +125,10 @@ function redactValue(value: unknown, secrets: string[], seen: WeakSet<object>): 
   const copy = Array.isArray(value)
     ? value.map((item) => redactValue(item, secrets, seen))
     : Object.fromEntries(
-        Object.entries(value).map(([key, item]) => [key, isSecretKey(key) ? redactAll(item) : redactValue(item, secrets, seen)]),
+        Object.entries(value).map(([key, item]) => [
+          key,
+          isSecretKey(key) ? redactAll(item) : key.toLowerCase() === 'headers' && item && typeof item === 'object' && !Array.isArray(item) ? redactValue(maskHeaderMap(item as Record<string, unknown>), secrets, seen) : redactValue(item, secrets, seen),
+        ]),
       );
   seen.delete(value);
   return copy;
@@ -154,4 +157,24 @@ export function secretVarValues(vars: Readonly<Record<string, string>>): string[
   return Object.entries(vars)
     .filter(([name, value]) => isSensitiveKey(name) && value.length > 0)
     .map(([, value]) => value);
+}
+
+/** Inside a `headers` map the header rule applies (X-Auth-Key, Private-Token, ...), wider than the key rule. */
+function maskHeaderMap(headers: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSensitiveHeader(name) && !REFERENCE_KEY_RE.test(name) ? REDACTED : value]));
+}
+
+/**
+ * Credentials recognisable by their form in free text (a script echoing its request, an error
+ * message): `Bearer <token>`, `Basic <b64>`, `Authorization: <value>`, `api_key=<value>`.
+ */
+const CREDENTIAL_PATTERNS: Array<[RegExp, string]> = [
+  [/\b(Bearer|Basic)\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***'],
+  [/\b((?:proxy-)?authorization|x-api-key|api[-_]?key|access[-_]?token|private[-_]?key)(["']?\s*[:=]\s*["']?)(?!\*\*\*)(?!Bearer\b|Basic\b)[^\s"',;&]+/gi, '$1$2***'],
+];
+
+export function maskCredentialPatterns(text: string): string {
+  let result = text;
+  for (const [pattern, replacement] of CREDENTIAL_PATTERNS) result = result.replace(pattern, replacement);
+  return result;
 }

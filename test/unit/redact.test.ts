@@ -97,3 +97,14 @@ describe('redactDeep', () => {
     expect(redactDeep(cyclic)).toEqual({ name: 'c', self: '[Circular]' });
   });
 });
+
+describe('credential patterns in free text', () => {
+  it('masks bearer/basic tokens and key=value credentials, leaves prose alone', async () => {
+    const { maskCredentialPatterns, redactDeep } = await import('../../src/lib/redact.js');
+    expect(maskCredentialPatterns('Authorization: Bearer sk_live_abcdef123456')).toBe('Authorization: Bearer ***');
+    expect(maskCredentialPatterns('curl -H "X-Api-Key: abcdefgh1234" http://x')).toBe('curl -H "X-Api-Key: ***" http://x');
+    expect(maskCredentialPatterns('api_key=supersecret1&x=1')).toBe('api_key=***&x=1');
+    expect(maskCredentialPatterns('authorization failed for user bob; token bucket refilled')).toBe('authorization failed for user bob; token bucket refilled');
+    expect(redactDeep({ headers: { 'X-Auth': 'abc12345', 'Private-Key': 'zzz', Accept: 'json' }, key: 4 })).toEqual({ headers: { 'X-Auth': '***', 'Private-Key': '***', Accept: 'json' }, key: 4 });
+  });
+});

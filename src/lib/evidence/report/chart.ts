@@ -61,7 +61,7 @@ export function gateChartSvg(gate: GateReport, s: ReportSummary): string {
   for (const st of s.steps) {
     if (!st.startedAt) continue;
     const xx = r1(x(st.startedAt));
-    parts.push(`<line class="step-line" x1="${xx}" x2="${xx}" y1="${M.top}" y2="${M.top + PLOT_H}"/><text class="step-label" x="${xx}" y="${M.top - 5}">S${st.number}</text>`);
+    parts.push(`<line class="step-line" x1="${xx}" x2="${xx}" y1="${M.top}" y2="${M.top + PLOT_H}"/><text class="step-label" x="${xx}" y="${M.top - 5}">${esc(`S${st.number}`)}</text>`);
   }
   // Weight timeline as a step line.
   let d = `M${M.left} ${r1(yw(0))}`;

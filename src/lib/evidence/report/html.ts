@@ -83,7 +83,7 @@ export function renderHtml(s: ReportSummary): string {
   body.push(
     table(
       ['step', 'weight', 'bake', 'gates', 'approval', 'result', 'started', 'completed'],
-      s.steps.map((st) => row([String(st.number), `${st.weight}%`, esc(duration(st.bakeMs)), esc(st.gates.join(', ')), st.approval ? 'yes' : '', esc(st.result), esc(timeOfDay(st.startedAt)), esc(timeOfDay(st.endedAt))])),
+      s.steps.map((st) => row([esc(String(st.number)), esc(`${st.weight}%`), esc(duration(st.bakeMs)), esc(st.gates.join(', ')), st.approval ? 'yes' : '', esc(st.result), esc(timeOfDay(st.startedAt)), esc(timeOfDay(st.endedAt))])),
     ),
   );
 

@@ -110,7 +110,7 @@ export function renderMarkdown(s: ReportSummary): string {
   lines.push(
     table(
       ['step', 'weight', 'bake', 'gates', 'approval', 'result', 'started', 'completed'],
-      s.steps.map((st) => [String(st.number), `${st.weight}%`, duration(st.bakeMs), mdText(st.gates.join(', ')), st.approval ? 'yes' : '', st.result, timeOfDay(st.startedAt), timeOfDay(st.endedAt)]),
+      s.steps.map((st) => [mdText(String(st.number)), mdText(`${st.weight}%`), duration(st.bakeMs), mdText(st.gates.join(', ')), st.approval ? 'yes' : '', st.result, timeOfDay(st.startedAt), timeOfDay(st.endedAt)]),
     ),
     '',
   );

@@ -125,6 +125,8 @@ export interface ReportSummary {
   stateStore: string | null;
   prometheusUrl: string | null;
   dryRun: boolean;
+  /** Critical failures tolerated per gate per step (the plan's analysis.failureLimit). */
+  failureLimit: number;
   status: RolloutStatus;
   /** True while the rollout has not reached a final state (running, paused, aborted half way). */
   stillRunning: boolean;
@@ -195,7 +197,9 @@ export function redactEvents(events: readonly RolloutEvent[], secrets: readonly 
 }
 
 /** Prometheus' graph page for a query over [start, end] (the same URL form as the client's graphUrl). */
-export function prometheusGraphUrl(baseUrl: string, query: string, start: Date, end: Date): string {
+export function prometheusGraphUrl(baseUrl: string, query: string, start: Date, end: Date): string | undefined {
+  // Only http(s): a crafted log must not turn a report link into javascript: or data:.
+  if (!/^https?:\/\//i.test(baseUrl)) return undefined;
   const rangeMs = Math.max(1_000, end.getTime() - start.getTime());
   const endInput = end.toISOString().replace('T', ' ').slice(0, 19);
   return `${redactUrl(baseUrl.replace(/\/+$/, ''))}/graph?g0.expr=${encodeURIComponent(query)}&g0.range_input=${formatDuration(rangeMs)}&g0.end_input=${encodeURIComponent(endInput)}&g0.tab=0`;
@@ -386,19 +390,28 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
       const spec = planGate(gate.name);
       if (spec) gate.queries.push(spec.query);
     }
-    if (prometheusUrl) gate.graphLinks = gate.queries.map((query) => ({ query, url: prometheusGraphUrl(prometheusUrl, query, startDate, endDate) }));
+    if (prometheusUrl) {
+      gate.graphLinks = gate.queries.flatMap((query) => {
+        const url = prometheusGraphUrl(prometheusUrl, query, startDate, endDate);
+        return url ? [{ query, url }] : [];
+      });
+    }
   }
 
+  const failureLimit = typeof plan?.analysis?.failureLimit === 'number' ? plan.analysis.failureLimit : 0;
   const steps: StepReport[] = (plan?.steps ?? []).map((step: StepSpec) => {
     const startedStep = stepStarts.get(step.index) ?? null;
     const ended = stepEnds.get(step.index) ?? null;
     let result: StepReport['result'] = 'not reached';
     if (ended) result = 'completed';
     else if (startedStep) {
-      const failed = [...gates.values()].some((g) => g.severity === 'critical' && g.measurements.some((m) => m.phase === 'bake' && m.step === step.index + 1 && m.verdict === 'fail'));
+      // As the engine counts: a gate fails a step when its critical failures exceed failureLimit.
+      const failed = [...gates.values()].some((g) => g.severity === 'critical' && g.measurements.filter((m) => m.phase === 'bake' && m.step === step.index + 1 && m.verdict === 'fail').length > failureLimit);
       result = failed ? 'failed' : rollback ? 'rolled back' : 'running';
     }
-    return { number: step.index + 1, weight: step.weight, bakeMs: step.bakeMs, approval: step.approval, gates: [...step.gates], startedAt: startedStep, endedAt: ended, result };
+    // The plan snapshot is data from the log: numbers are forced to numbers, so nothing in it can become markup.
+    const finite = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : Number.NaN);
+    return { number: finite(step.index) + 1, weight: finite(step.weight), bakeMs: finite(step.bakeMs), approval: step.approval === true, gates: Array.isArray(step.gates) ? step.gates.map(String) : [], startedAt: startedStep, endedAt: ended, result };
   });
 
   const status = view.status;
@@ -413,6 +426,7 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
     stateStore: str(started.stateStore),
     prometheusUrl,
     dryRun: started.dryRun === true,
+    failureLimit,
     status,
     stillRunning: status !== 'promoted' && status !== 'rolled_back' && status !== 'failed',
     outcome: '',
