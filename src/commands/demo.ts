@@ -33,7 +33,7 @@ export function evidenceCommands(result: Pick<DemoResult, 'stateUrl' | 'dir' | '
   return {
     status: `rollgate rollout status ${state}`,
     verify: result.rollouts.map((r) => `rollgate evidence verify ${r.rolloutId} ${state}`),
-    report: result.rollouts.map((r) => `rollgate evidence report ${r.rolloutId} --format html --out ${shellArg(`${result.dir}/${r.plan}.html`)} ${state}`),
+    report: result.rollouts.map((r) => `rollgate evidence report ${r.rolloutId} --format html --out ${shellArg(`${result.dir}/${r.plan}.html`)} --force ${state}`),
   };
 }
 

@@ -67,7 +67,7 @@ describe('rollgate demo', () => {
     expect(run.stdout).toMatch(new RegExp(`faulty\\s+${rolledBack}\\s+rolled back from 25% to 0%: gate error-rate failed`));
     const stateUrl = `file:${path.join(dir, 'state')}`;
     expect(run.stdout).toContain(`rollgate evidence verify ${promoted} --state ${stateUrl}`);
-    expect(run.stdout).toContain(`rollgate evidence report ${rolledBack} --format html --out ${path.join(dir, 'faulty.html')} --state ${stateUrl}`);
+    expect(run.stdout).toContain(`rollgate evidence report ${rolledBack} --format html --out ${path.join(dir, 'faulty.html')} --force --state ${stateUrl}`);
     expect(run.stderr).toMatch(/info\s+step 4\/4: canary 100%/);
     expect(run.stderr).toMatch(/error\s+rolling back from 25%: gate error-rate failed/);
     expect(run.stderr).toMatch(/ok\s+stable verified healthy/);

@@ -39,7 +39,11 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
   // Bake 0 still measures once: a step is never passed without looking.
   while (!signal.aborted) {
     const roundStart = Date.now();
-    const waitMs = step.bakeMs === 0 ? 0 : holdingSince !== undefined ? holdBackoff(analysis.intervalMs, Date.now() - holdingSince) : Math.min(analysis.intervalMs, Math.max(0, step.bakeMs - bakedMs));
+    // The first round of a bake-0 step measures at once; any later round waits (never a busy loop).
+    const waitMs =
+      holdingSince !== undefined ? holdBackoff(analysis.intervalMs, Date.now() - holdingSince)
+      : step.bakeMs === 0 ? (round === 0 ? 0 : analysis.intervalMs)
+      : Math.min(analysis.intervalMs, Math.max(0, step.bakeMs - bakedMs));
     await sleep(waitMs, signal);
     if (signal.aborted) return;
     round += 1;

@@ -30,7 +30,11 @@ export async function driveRollout(rt: RolloutRuntime): Promise<RolloutOutcome> 
  */
 async function restoreWithoutStore(rt: RolloutRuntime, cause: StateError): Promise<never> {
   const atRisk = rt.weightAtRisk;
-  if (atRisk === 0 || rt.options.dryRun) throw cause;
+  if (atRisk === 0 || rt.options.dryRun || rt.hardStop.signal.aborted) throw cause;
+  // Only the owner may touch traffic: a conflict in the log can mean another runner took over
+  // (we were judged dead). If the store answers that we lost the lock, leave traffic to the new owner.
+  const stillOwner = await rt.store.heartbeat(rt.plan.service, rt.lockToken).catch(() => undefined);
+  if (stillOwner === false) throw new StateError(`${cause.message}; another runner owns ${rt.plan.service} now, so this one stops without touching traffic`);
   const vars = { ...rt.plan.vars, rolloutId: rt.rolloutId, weight: '0', step: '-1' };
   const deadline = Date.now() + rt.plan.rollback.timeoutMs;
   let result = await rt.runAction(rt.plan.traffic, vars, { signal: rt.hardStop.signal, cwd: rt.cwd, env: rt.env, secrets: rt.secrets });

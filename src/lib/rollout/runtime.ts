@@ -54,6 +54,8 @@ export interface RolloutRuntime {
   /** An approval request still open when this runner took over (key = seq of its event). */
   pendingApproval: { step: number; key: number; planned: boolean } | undefined;
   hardStop: AbortController;
+  /** The service lock's owner token this runner holds. */
+  lockToken: string;
   /** Highest weight a traffic action was asked for since the last confirmed change (in memory, for when the store is gone). */
   weightAtRisk: number;
   /** Appends are serialised through this chain: the log has one writer, but several async callers. */

@@ -115,6 +115,7 @@ function buildRuntime(options: SessionOptions, rolloutId: string, plan: Resolved
     hardStop: new AbortController(),
     writeQueue: Promise.resolve(),
     weightAtRisk: 0,
+    lockToken: '',
     onEvent: options.onEvent,
     ...(options.prompter ? { prompter: options.prompter } : {}),
   };
@@ -131,6 +132,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
  */
 async function holdWhile(rt: RolloutRuntime, owner: LockOwner, work: () => Promise<RolloutOutcome>): Promise<SessionResult> {
   const { store, plan } = rt;
+  rt.lockToken = owner.token;
   const heartbeat = setInterval(() => {
     store.heartbeat(plan.service, owner.token).then(
       (still) => {
@@ -169,7 +171,16 @@ async function holdWhile(rt: RolloutRuntime, owner: LockOwner, work: () => Promi
  * (or one whose runner died) still owns the service's traffic until it is resumed or rolled back.
  */
 async function refuseUnfinished(store: StateStore, service: string): Promise<void> {
-  const unfinished = (await store.listRollouts({ service, limit: 50 })).find((r) => r.status !== 'promoted' && r.status !== 'rolled_back');
+  const candidates = (await store.listRollouts({ service, limit: 50 })).filter((r) => r.status !== 'promoted' && r.status !== 'rolled_back');
+  let unfinished: (typeof candidates)[number] | undefined;
+  for (const candidate of candidates) {
+    // A dry run never moved traffic: it owns nothing.
+    const [started] = await store.readEvents(candidate.rolloutId);
+    if (started?.data.dryRun !== true) {
+      unfinished = candidate;
+      break;
+    }
+  }
   if (!unfinished) return;
   throw new LockHeldError(
     `service ${service} has an unfinished rollout: ${unfinished.rolloutId} is ${unfinished.status} at ${unfinished.weight}%`,
@@ -236,9 +247,9 @@ async function takeOver(target: string, options: SessionOptions, verb: string): 
  */
 async function restorePlan(snapshot: ResolvedPlan, planPath: unknown, options: SessionOptions): Promise<ResolvedPlan> {
   if (!JSON.stringify(snapshot).includes('***') || typeof planPath !== 'string') return snapshot;
-  const set = Object.fromEntries(Object.entries(snapshot.vars).filter(([name, value]) => value !== '***' && !['service', 'name'].includes(name)));
+  const set = Object.fromEntries(Object.entries(snapshot.vars).filter(([name, value]) => !value.includes('***') && !['service', 'name'].includes(name)));
   try {
-    const reloaded = await loadPlan(planPath, { set, env: options.env, cwd: options.cwd, prometheusUrl: snapshot.prometheus.url });
+    const reloaded = await loadPlan(planPath, { set, env: options.env, cwd: options.cwd });
     if (reloaded.sha256 === snapshot.sha256) return { ...reloaded, file: snapshot.file };
   } catch {
     // the file is gone or no longer valid: fall back to the snapshot

@@ -125,6 +125,24 @@ describe('failing traffic actions', () => {
   }, 60_000);
 });
 
+describe('bake 0', () => {
+  it('with Prometheus down, measures at the interval (no busy loop) until errorTimeout', async () => {
+    const file = join(env.dir, 'bake0.weights');
+    const plan = execPlan('bake0-no-prometheus', file, {
+      prometheus: { url: 'http://127.0.0.1:1', timeout: '500ms' },
+      analysis: { errorLimit: 1, onError: 'hold', errorTimeout: '3s' },
+      steps: [{ weight: 10, bake: '0s' }, { weight: 100, bake: '0s' }],
+    });
+    const result = await cli(['rollout', 'run', plan, '--json']);
+    expect(result.code, result.stderr).toBe(3);
+    const events = await env.events(resultLine(result.stdout).rolloutId as string);
+    const rounds = events.filter((e) => e.type === 'measurement' && e.data.gate === 'error-rate').length;
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(rounds).toBeLessThanOrEqual(8); // ~3 s of errorTimeout at a 1 s interval, not hundreds
+    expect((await cli(['rollback', resultLine(result.stdout).rolloutId as string, '--reason', 'cleanup', '--yes'])).code).toBe(0);
+  }, 60_000);
+});
+
 describe('secrets', () => {
   it('a secret var from the environment reaches actions, also after resume, and never the evidence', async () => {
     const token = `tok-${Date.now()}-s3cr3t`;

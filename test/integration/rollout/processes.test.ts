@@ -119,6 +119,22 @@ describe('from a second process', () => {
   }
 });
 
+describe('state store outage', () => {
+  it('Redis killed mid-step: traffic is put back on stable without the store, and the exit (3) says so', async () => {
+    const stateUrl = `${redis.url.replace(/\/\d*$/, '')}/5`;
+    const plan = env.writePlan('redis-outage', longBake());
+    const runner = startCli(['rollout', 'run', plan, '--state', stateUrl]);
+    await waitForEvent(stateUrl, (e) => e.type === 'weight.applied' && e.data.weight === 25, runner);
+    await redis.kill();
+    const result = await runner.done;
+    await redis.restart();
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/traffic was put back on stable \(weight 0\) but this could not be recorded/);
+    expect(result.stderr).toContain(redis.url.replace(/\/\d*$/, '').replace('redis://', ''));
+    expect(env.service.state().weights[SERVICE]).toBe(0);
+  }, 60_000);
+});
+
 describe('crashes and signals', () => {
   it('SIGKILL during a bake, then resume: finishes without going backwards, no event lost or duplicated', async () => {
     const plan = env.writePlan('crash-mid-step', { steps: [{ weight: 10, bake: '5s' }, { weight: 25, bake: '4s' }, { weight: 50, bake: '2s' }, { weight: 100, bake: '2s' }] });
