@@ -170,7 +170,9 @@ function maskHeaderMap(headers: Record<string, unknown>): Record<string, unknown
  */
 const CREDENTIAL_PATTERNS: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}/g, '$1 ***'],
-  [/\b((?:proxy-)?authorization|x-api-key|api[-_]?key|access[-_]?token|private[-_]?key)(["']?\s*[:=]\s*["']?)(?!\*\*\*)(?!Bearer\b|Basic\b)[^\s"',;&]+/gi, '$1$2***'],
+  // The value must look like a credential (6+ characters with a digit), so prose such as
+  // "Authorization: environment variable X is not set" stays readable.
+  [/\b((?:proxy-)?authorization|x-api-key|api[-_]?key|access[-_]?token|private[-_]?key)(["']?\s*[:=]\s*["']?)(?!\*\*\*)(?!Bearer\b|Basic\b)(?=[^\s"',;&]*[0-9])[^\s"',;&]{6,}/gi, '$1$2***'],
 ];
 
 export function maskCredentialPatterns(text: string): string {

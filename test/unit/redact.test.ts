@@ -105,6 +105,7 @@ describe('credential patterns in free text', () => {
     expect(maskCredentialPatterns('curl -H "X-Api-Key: abcdefgh1234" http://x')).toBe('curl -H "X-Api-Key: ***" http://x');
     expect(maskCredentialPatterns('api_key=supersecret1&x=1')).toBe('api_key=***&x=1');
     expect(maskCredentialPatterns('authorization failed for user bob; token bucket refilled')).toBe('authorization failed for user bob; token bucket refilled');
+    expect(maskCredentialPatterns('header Authorization: environment variable X is not set')).toBe('header Authorization: environment variable X is not set');
     expect(redactDeep({ headers: { 'X-Auth': 'abc12345', 'Private-Key': 'zzz', Accept: 'json' }, key: 4 })).toEqual({ headers: { 'X-Auth': '***', 'Private-Key': '***', Accept: 'json' }, key: 4 });
   });
 });
