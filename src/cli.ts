@@ -14,7 +14,6 @@ export interface MainIo {
   cwd?: string;
 }
 
-const VERSION = TOOL_VERSION;
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
@@ -40,7 +39,7 @@ function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Co
 
   program
     .description('Progressive delivery and SLA governance: canary steps, Prometheus gates, rollback, evidence.')
-    .version(VERSION, '-V, --version')
+    .version(TOOL_VERSION, '-V, --version')
     .option('--json', 'machine output: one JSON document on stdout, nothing else there', false)
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('-q, --quiet', 'only warnings and errors on stderr', false)

@@ -2,7 +2,7 @@ import { ExitCode, UsageError } from '../lib/errors.js';
 import { operatorIdentity } from '../lib/operator.js';
 import { findRollout } from '../lib/rollout/find.js';
 import { reduceEvents } from '../lib/rollout/reduce.js';
-import { sleep } from '../lib/rollout/sleep.js';
+import { sleep } from '../lib/sleep.js';
 import { rollbackSession } from '../lib/rollout/session.js';
 import { isLockDead } from '../lib/state/lock-liveness.js';
 import type { StateStore } from '../lib/state/types.js';

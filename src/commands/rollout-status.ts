@@ -1,7 +1,7 @@
 import { formatDuration } from '../lib/duration.js';
 import { findRollout } from '../lib/rollout/find.js';
 import { reduceEvents, isTerminal, type RolloutView } from '../lib/rollout/reduce.js';
-import { sleep } from '../lib/rollout/sleep.js';
+import { sleep } from '../lib/sleep.js';
 import { isLockDead } from '../lib/state/lock-liveness.js';
 import type { StateStore } from '../lib/state/types.js';
 import type { CommandContext } from './context.js';

@@ -26,13 +26,3 @@ export function renderTemplate(text: string, vars: Readonly<Record<string, strin
   if (missing.length > 0) throw new MissingVarError(missing);
   return text.replace(PLACEHOLDER_RE, (whole, name: string) => (name in vars ? vars[name]! : whole));
 }
-
-/** Renders every string inside a JSON-like value (objects, arrays); other values pass through. */
-export function renderDeep(value: unknown, vars: Readonly<Record<string, string>>): unknown {
-  if (typeof value === 'string') return renderTemplate(value, vars);
-  if (Array.isArray(value)) return value.map((item) => renderDeep(item, vars));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderDeep(item, vars)]));
-  }
-  return value;
-}

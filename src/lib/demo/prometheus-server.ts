@@ -25,7 +25,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sleep } from '../rollout/sleep.js';
+import { sleep } from '../sleep.js';
 
 export interface LocalPrometheus {
   /** Base URL, e.g. http://127.0.0.1:40123 */

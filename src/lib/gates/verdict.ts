@@ -1,5 +1,5 @@
 /**
- * The overall verdict of gates checked together (`gate check`, rollback verification):
+ * The overall verdict of gates checked together (`gate check`):
  * a critical failure beats everything (a known failure is worth more than an unknown), then a
  * provider error, then inconclusive; only when every gate passed is the whole a pass.
  * Warning-severity failures are reported but never decide.

@@ -15,6 +15,8 @@ import { ProviderError } from '../errors.js';
 import type { PrometheusConfig } from '../plan/types.js';
 import { requestHeaders } from './auth.js';
 import { Envelope, QueryData, describeZodError, toRangeSeries, toSamples } from './response.js';
+import { sleep } from '../sleep.js';
+import { graphPageUrl } from './graph-url.js';
 import type { PrometheusApi, RangeSeries, Sample } from './types.js';
 
 export interface PrometheusClientOptions {
@@ -44,19 +46,6 @@ function splitUrl(raw: string): { base: string; userinfo?: { username: string; p
 }
 
 const unixSeconds = (date: Date): string => String(date.getTime() / 1_000);
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 class HttpPrometheusClient implements PrometheusApi {
   readonly url: string;
@@ -93,10 +82,7 @@ class HttpPrometheusClient implements PrometheusApi {
   }
 
   graphUrl(query: string, start: Date, end: Date): string {
-    const rangeMs = Math.max(1_000, end.getTime() - start.getTime());
-    // The graph page takes the end as "YYYY-MM-DD HH:MM:SS" in UTC.
-    const endInput = end.toISOString().replace('T', ' ').slice(0, 19);
-    return `${this.url}/graph?g0.expr=${encodeURIComponent(query)}&g0.range_input=${formatDuration(rangeMs)}&g0.end_input=${encodeURIComponent(endInput)}&g0.tab=0`;
+    return graphPageUrl(this.url, query, start, end);
   }
 
   /** One API call with retries on network errors and 5xx (never on 4xx, bad_data or timeouts). */

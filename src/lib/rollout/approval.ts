@@ -6,7 +6,7 @@
 import { EventType } from './events.js';
 import { PauseRequired, RollbackRequired } from './control.js';
 import { record, type ApprovalAnswer, type RolloutRuntime } from './runtime.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../sleep.js';
 import { formatDuration } from '../duration.js';
 
 /**

@@ -13,7 +13,7 @@ import { awaitApproval } from './approval.js';
 import { NoVerdict, RollbackRequired } from './control.js';
 import { EventType } from './events.js';
 import { record, type RolloutRuntime } from './runtime.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../sleep.js';
 
 export function gatesOfStep(rt: RolloutRuntime, step: StepSpec): GateSpec[] {
   const runtime = { rangeMs: rt.plan.analysis.intervalMs, weight: step.weight, step: step.index };

@@ -3,7 +3,7 @@
  * is an event in the log, and the outcome is a value the command turns into an exit code.
  */
 import { ExitCode, ProviderError, RollbackFailedError, StateError } from '../errors.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../sleep.js';
 import { awaitApproval, settlePendingApproval } from './approval.js';
 import { bakeStep } from './bake.js';
 import { NoVerdict, PauseRequired, RollbackRequired } from './control.js';

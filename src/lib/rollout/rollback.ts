@@ -12,7 +12,7 @@ import { EventType, parseHookId, type RollbackTrigger } from './events.js';
 import type { RolloutOutcome } from './outcome.js';
 import { reduceEvents } from './reduce.js';
 import { actionVars, record, type RolloutRuntime } from './runtime.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../sleep.js';
 import { applyWeight, hookSpec, perform, resultData, runHook } from './steps.js';
 import { recordMeasurements } from './bake.js';
 

@@ -6,7 +6,7 @@ import type { ActionResult } from '../actions/types.js';
 import type { ActionSpec, HookSpec } from '../plan/types.js';
 import { EventType, hookId, type HookPoint } from './events.js';
 import { actionVars, record, type RolloutRuntime } from './runtime.js';
-import { sleep } from './sleep.js';
+import { sleep } from '../sleep.js';
 
 const DRY_RUN_RESULT = (kind: 'exec' | 'http'): ActionResult => ({
   ok: true,

@@ -8,6 +8,8 @@
  * secrets the caller read from the plan's `*File`/`*Env` references) before anything is derived,
  * so every field of the summary is already redacted.
  */
+import { describeThreshold } from '../../gates/evaluate.js';
+import { graphPageUrl } from '../../prometheus/graph-url.js';
 import { formatDuration } from '../../duration.js';
 import type { GateSpec, ResolvedPlan, StepSpec } from '../../plan/types.js';
 import { MIN_SECRET_LENGTH, redactDeep, redactUrl } from '../../redact.js';
@@ -196,24 +198,13 @@ export function redactEvents(events: readonly RolloutEvent[], secrets: readonly 
   return { events: shown, changed };
 }
 
-/** Prometheus' graph page for a query over [start, end] (the same URL form as the client's graphUrl). */
+/** Prometheus' graph page for a query over [start, end], for a base URL taken from the log. */
 export function prometheusGraphUrl(baseUrl: string, query: string, start: Date, end: Date): string | undefined {
   // Only http(s): a crafted log must not turn a report link into javascript: or data:.
   if (!/^https?:\/\//i.test(baseUrl)) return undefined;
-  const rangeMs = Math.max(1_000, end.getTime() - start.getTime());
-  const endInput = end.toISOString().replace('T', ' ').slice(0, 19);
-  return `${redactUrl(baseUrl.replace(/\/+$/, ''))}/graph?g0.expr=${encodeURIComponent(query)}&g0.range_input=${formatDuration(rangeMs)}&g0.end_input=${encodeURIComponent(endInput)}&g0.tab=0`;
+  return graphPageUrl(redactUrl(baseUrl.replace(/\/+$/, '')), query, start, end);
 }
 
-function thresholdOf(gate: GateSpec): string {
-  const parts: string[] = [];
-  if (gate.max !== undefined) parts.push(`<= ${gate.max}`);
-  if (gate.min !== undefined) parts.push(`>= ${gate.min}`);
-  if (gate.maxIncrease) parts.push(`<= baseline +${gate.maxIncrease.kind === 'relative' ? `${gate.maxIncrease.value * 100}%` : gate.maxIncrease.value}`);
-  if (gate.maxDecrease) parts.push(`>= baseline -${gate.maxDecrease.kind === 'relative' ? `${gate.maxDecrease.value * 100}%` : gate.maxDecrease.value}`);
-  const text = parts.join(' and ') || '(none)';
-  return gate.forMs ? `sustained ${formatDuration(gate.forMs)} ${text}` : text;
-}
 
 const VERDICTS: readonly Verdict[] = ['pass', 'fail', 'inconclusive', 'error'];
 function asVerdict(value: unknown): Verdict {
@@ -260,7 +251,8 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
         description: spec?.description ?? null,
         severity: spec?.severity ?? 'critical',
         queries: [],
-        threshold: spec ? thresholdOf(spec) : '',
+        // The same words the engine recorded in every measurement of this gate.
+        threshold: spec ? describeThreshold(spec) : '',
         max: spec?.max ?? null,
         min: spec?.min ?? null,
         graphLinks: [],
