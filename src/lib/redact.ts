@@ -83,7 +83,8 @@ export function redactUrl(url: string): string {
     );
 }
 
-function decodeSafely(text: string): string {
+/** decodeURIComponent that leaves malformed escapes as they are. */
+export function decodeSafely(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
@@ -127,15 +128,11 @@ function redactValue(value: unknown, secrets: string[], seen: WeakSet<object>): 
     : Object.fromEntries(
         Object.entries(value).map(([key, item]) => [
           key,
-          isSecretKey(key) ? redactAll(item) : key.toLowerCase() === 'headers' && item && typeof item === 'object' && !Array.isArray(item) ? redactValue(maskHeaderMap(item as Record<string, unknown>), secrets, seen) : redactValue(item, secrets, seen),
+          isSensitiveKey(key) ? redactAll(item) : key.toLowerCase() === 'headers' && item && typeof item === 'object' && !Array.isArray(item) ? redactValue(maskHeaderMap(item as Record<string, unknown>), secrets, seen) : redactValue(item, secrets, seen),
         ]),
       );
   seen.delete(value);
   return copy;
-}
-
-function isSecretKey(key: string): boolean {
-  return SENSITIVE_KEY_RE.test(key) && !REFERENCE_KEY_RE.test(key);
 }
 
 /** Under a secret key, every leaf is a secret: `{ token: { value: "x" } }` keeps its shape only. */

@@ -20,7 +20,7 @@ import { openStateStore } from '../../src/lib/state/open.js';
 import type { RolloutEvent } from '../../src/lib/state/types.js';
 import { runCli, startCli, type RunningCli } from './cli.js';
 import { SECRETS } from './evidence-secrets.js';
-import { errorRateQuery, SERVICE, startLiveEnv, type LiveEnv } from './rollout-fixture.js';
+import { errorRateQuery, resultLine, SERVICE, startLiveEnv, type LiveEnv } from './rollout-fixture.js';
 
 const OUT = fileURLToPath(new URL('../fixtures/evidence/', import.meta.url));
 
@@ -42,8 +42,7 @@ async function waitForEvent(env: LiveEnv, predicate: (e: RolloutEvent) => boolea
 }
 
 function rolloutIdOf(stdout: string): string {
-  const last = stdout.trim().split('\n').at(-1) ?? '{}';
-  return String((JSON.parse(last) as { rolloutId?: unknown }).rolloutId);
+  return String(resultLine(stdout).rolloutId);
 }
 
 async function save(env: LiveEnv, name: string, rolloutId: string): Promise<void> {

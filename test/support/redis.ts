@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../src/lib/demo/prometheus-server.js';
 
 export interface RedisServer {
   /** redis://127.0.0.1:<port>/0 */
@@ -35,17 +36,7 @@ function installExitHook(): void {
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Sends one inline command over a raw socket (no client library needed); resolves the first reply line, or undefined. */
 export function rawCommand(port: number, command: string, timeoutMs = 500): Promise<string | undefined> {

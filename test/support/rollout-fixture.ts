@@ -6,7 +6,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { stringify } from 'yaml';
 import { openStateStore } from '../../src/lib/state/open.js';
 import type { RolloutEvent, StateStore } from '../../src/lib/state/types.js';
@@ -134,25 +133,4 @@ export function resultLine(stdout: string): Record<string, unknown> {
 
 export function eventTypes(events: RolloutEvent[]): string[] {
   return events.map((e) => e.type);
-}
-
-/**
- * One live environment per test file: started before the first test, reset to a healthy service
- * (no faults, 100 rps, weight 0, router working) before each, stopped after the last.
- */
-export function useLiveEnv(onReady: (env: LiveEnv) => void): void {
-  let env: LiveEnv | undefined;
-  beforeAll(async () => {
-    env = await startLiveEnv();
-    onReady(env);
-  }, 60_000);
-  beforeEach(() => {
-    env!.service.inject({ track: 'canary', errorRate: 0, latencyMs: 0 });
-    env!.service.setTraffic(100);
-    env!.service.setWeight(SERVICE, 0);
-    env!.service.setRouterBroken(false);
-  });
-  afterAll(async () => {
-    await env?.stop();
-  });
 }

@@ -21,7 +21,7 @@ import { MissingVarError, placeholdersIn, renderTemplate } from '../template.js'
 import type { ActionResult } from './types.js';
 import { OutputCapture, boundedText } from './output.js';
 import { abortReason, retryDelayMs, sleepUnlessAborted, type ActionRunOptions } from './retry.js';
-import { isSensitiveHeader, redactText, redactUrl } from '../redact.js';
+import { decodeSafely, isSensitiveHeader, redactText, redactUrl } from '../redact.js';
 
 /** The request as it will be sent, after templating and reading secret headers. */
 export interface PreparedRequest {
@@ -97,14 +97,6 @@ export function renderJson(value: unknown, vars: Readonly<Record<string, string>
     return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, renderJson(item, vars)]));
   }
   return value;
-}
-
-function decodeSafely(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 function hasHeader(headers: Record<string, string>, name: string): boolean {

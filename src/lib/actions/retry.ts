@@ -1,5 +1,6 @@
 /** Options and retry pacing shared by the exec and http actions. */
 
+import { sleep } from '../sleep.js';
 export interface ActionRunOptions {
   /** Bound on each attempt, not on the whole action: `(retries + 1) × timeoutMs` plus backoff at most. */
   timeoutMs: number;
@@ -27,19 +28,10 @@ export function retryDelayMs(attempt: number, base: number = RETRY_DELAY_MS): nu
 }
 
 /** Waits `ms`; resolves false at once when the signal aborts (the caller then stops retrying). */
-export function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<boolean> {
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (signal?.aborted) return false;
+  await sleep(ms, signal);
+  return !signal?.aborted;
 }
 
 /** The abort reason as one line: an Error's message, a string as is. */

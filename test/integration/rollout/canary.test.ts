@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../../src/lib/evidence/chain.js';
 import { runCli, startCli } from '../../support/cli.js';
-import { errorRateQuery, eventTypes, resultLine, SERVICE, useLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
+import { errorRateQuery, eventTypes, resultLine, SERVICE, type LiveEnv } from '../../support/rollout-fixture.js';
+import { useLiveEnv } from '../../support/use-live-env.js';
 
 let env: LiveEnv;
 useLiveEnv((live) => (env = live));

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../../src/lib/evidence/chain.js';
 import { runCli } from '../../support/cli.js';
-import { eventTypes, resultLine, SERVICE, useLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
+import { eventTypes, resultLine, SERVICE, type LiveEnv } from '../../support/rollout-fixture.js';
+import { useLiveEnv } from '../../support/use-live-env.js';
 
 const SET_WEIGHT = fileURLToPath(new URL('../../fixtures/scripts/set-weight.sh', import.meta.url));
 const PRINT_ARGV = fileURLToPath(new URL('../../fixtures/scripts/print-argv.mjs', import.meta.url));

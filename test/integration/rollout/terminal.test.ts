@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ANSI, BIN, ROOT, runCli, startCli } from '../../support/cli.js';
-import { eventTypes, resultLine, SERVICE, useLiveEnv, type LiveEnv } from '../../support/rollout-fixture.js';
+import { eventTypes, resultLine, SERVICE, type LiveEnv } from '../../support/rollout-fixture.js';
+import { useLiveEnv } from '../../support/use-live-env.js';
 
 let env: LiveEnv;
 useLiveEnv((live) => (env = live));
