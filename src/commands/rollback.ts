@@ -40,7 +40,7 @@ export async function run(ctx: CommandContext, input: RollbackInput): Promise<nu
     const lock = view.service ? await store.getLock(view.service) : undefined;
     if (lock && lock.rolloutId === rolloutId && !isLockDead(lock, new Date())) {
       ctx.ui.info(`asked the runner of ${rolloutId} (pid ${lock.pid} on ${lock.host}) to roll back`);
-      const followed = await followRunner(ctx, store, rolloutId, view.service, view.plan?.rollback.timeoutMs ?? 120_000);
+      const followed = await followRunner(ctx, store, rolloutId, view.service, view.plan?.steps.length ?? 0, view.plan?.rollback.timeoutMs ?? 120_000);
       if (followed !== 'runner-gone') return followed;
       ctx.ui.warn(`the runner of ${rolloutId} is gone before finishing: taking over`);
     } else {
@@ -52,13 +52,14 @@ export async function run(ctx: CommandContext, input: RollbackInput): Promise<nu
       (onEvent) => rollbackSession(rolloutId, { reason: input.reason, severity: input.severity }, sessionOptions(ctx, store, {}, onEvent)),
       () => view.plan?.steps.length ?? 0,
     );
-    return code === 1 ? 0 : code;
+    // For this command, a rollout rolled back is the job done.
+    return code === ExitCode.failed ? ExitCode.ok : code;
   });
 }
 
 /** Tails the log of a rollout driven by another process until it has ended (or its runner died). */
-async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: string, service: string, rollbackTimeoutMs: number): Promise<number | 'runner-gone'> {
-  const renderer = createRolloutRenderer(ctx.ui, 0);
+async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: string, service: string, totalSteps: number, rollbackTimeoutMs: number): Promise<number | 'runner-gone'> {
+  const renderer = createRolloutRenderer(ctx.ui, totalSteps);
   let seen = (await store.readEvents(rolloutId)).length;
   const deadline = Date.now() + rollbackTimeoutMs + 30_000;
   try {
@@ -82,5 +83,5 @@ async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: s
     renderer.stop();
   }
   ctx.ui.error(`the runner of ${rolloutId} did not finish rolling back in time; check: rollgate rollout status ${rolloutId}`);
-  return 3;
+  return ExitCode.noVerdict;
 }

@@ -8,7 +8,7 @@ import type { Session, SessionOptions, SessionResult } from '../lib/rollout/sess
 import { createRolloutRenderer } from '../lib/ui/rollout-view.js';
 import type { Ui } from '../lib/ui/ui.js';
 import { parseDuration } from '../lib/duration.js';
-import { UsageError } from '../lib/errors.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
 import { operatorIdentity } from '../lib/operator.js';
 import { openStateStore } from '../lib/state/open.js';
 import { prometheusOverride, resolveStateUrl, type CommandContext } from './context.js';
@@ -100,7 +100,7 @@ function renderResult(ctx: CommandContext, result: SessionResult, evidence: Reco
   }
   const line = `${result.rolloutId}: ${result.status} at ${result.weight}%${result.reason ? ` — ${result.reason}` : ''}`;
   if (result.exitCode === 0) ui.success(line);
-  else if (result.exitCode === 4 || result.status === 'aborted') ui.error(line);
+  else if (result.exitCode === ExitCode.rollbackFailed || result.status === 'aborted') ui.error(line);
   else ui.warn(line);
   ui.out(`${result.rolloutId} ${result.status} ${result.weight}%`);
   ui.info(`evidence: rollgate evidence verify ${result.rolloutId}${ctx.global.state ? ` --state ${ctx.global.state}` : ''}`);

@@ -15,9 +15,14 @@ import { EventType } from './events.js';
 import { record, type RolloutRuntime } from './runtime.js';
 import { sleep } from '../sleep.js';
 
+/** The named gates of the plan, with their run-time placeholders filled ({{range}} = the analysis interval). */
+export function gatesNamed(rt: RolloutRuntime, names: readonly string[], runtime: { weight: number; step?: number }): GateSpec[] {
+  const filled = { rangeMs: rt.plan.analysis.intervalMs, ...runtime };
+  return rt.plan.gates.filter((g) => names.includes(g.name)).map((g) => withRuntimeVars(g, filled));
+}
+
 export function gatesOfStep(rt: RolloutRuntime, step: StepSpec): GateSpec[] {
-  const runtime = { rangeMs: rt.plan.analysis.intervalMs, weight: step.weight, step: step.index };
-  return rt.plan.gates.filter((g) => step.gates.includes(g.name)).map((g) => withRuntimeVars(g, runtime));
+  return gatesNamed(rt, step.gates, { weight: step.weight, step: step.index });
 }
 
 /** Records each measurement as its own event: the exact query, raw value, threshold and verdict. */

@@ -11,8 +11,8 @@ import { EventType, hookId } from './events.js';
 import type { RolloutOutcome } from './outcome.js';
 import { reduceEvents, type RolloutView } from './reduce.js';
 import { interrupted, rollBack } from './rollback.js';
-import { record, type RolloutRuntime } from './runtime.js';
-import { applyWeight, runHook } from './steps.js';
+import { actionVars, record, type RolloutRuntime } from './runtime.js';
+import { applyWeight, perform, runHook } from './steps.js';
 
 /** Drives a rollout from wherever its log says it is until it is promoted, rolled back or paused. */
 export async function driveRollout(rt: RolloutRuntime): Promise<RolloutOutcome> {
@@ -35,12 +35,12 @@ async function restoreWithoutStore(rt: RolloutRuntime, cause: StateError): Promi
   // (we were judged dead). If the store answers that we lost the lock, leave traffic to the new owner.
   const stillOwner = await rt.store.heartbeat(rt.plan.service, rt.lockToken).catch(() => undefined);
   if (stillOwner === false) throw new StateError(`${cause.message}; another runner owns ${rt.plan.service} now, so this one stops without touching traffic`);
-  const vars = { ...rt.plan.vars, rolloutId: rt.rolloutId, weight: '0', step: '-1' };
+  const vars = actionVars(rt, { weight: '0', step: '-1' });
   const deadline = Date.now() + rt.plan.rollback.timeoutMs;
-  let result = await rt.runAction(rt.plan.traffic, vars, { signal: rt.hardStop.signal, cwd: rt.cwd, env: rt.env, secrets: rt.secrets });
+  let result = await perform(rt, rt.plan.traffic, vars, rt.hardStop.signal);
   while (!result.ok && Date.now() < deadline && !rt.hardStop.signal.aborted) {
     await sleep(1_000, rt.hardStop.signal);
-    result = await rt.runAction(rt.plan.traffic, vars, { signal: rt.hardStop.signal, cwd: rt.cwd, env: rt.env, secrets: rt.secrets });
+    result = await perform(rt, rt.plan.traffic, vars, rt.hardStop.signal);
   }
   if (!result.ok) {
     throw new RollbackFailedError(

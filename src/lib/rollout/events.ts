@@ -29,7 +29,6 @@ export const EventType = {
   rolledBack: 'rollout.rolled_back',
   rollbackFailed: 'rollback.failed',
   aborted: 'rollout.aborted',
-  failed: 'rollout.failed',
 } as const;
 export type EventTypeName = (typeof EventType)[keyof typeof EventType];
 

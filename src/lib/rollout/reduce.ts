@@ -182,7 +182,6 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
         view.reason = str(d.reason) ?? view.reason;
         break;
       case EventType.rollbackFailed:
-      case EventType.failed:
         view.status = 'failed';
         view.reason = str(d.reason) ?? view.reason;
         break;

@@ -7,14 +7,13 @@
 import { formatDuration } from '../duration.js';
 import { ExitCode } from '../errors.js';
 import { measureGates } from '../gates/measure.js';
-import { withRuntimeVars } from '../gates/runtime-vars.js';
 import { EventType, parseHookId, type RollbackTrigger } from './events.js';
 import type { RolloutOutcome } from './outcome.js';
 import { reduceEvents } from './reduce.js';
 import { actionVars, record, type RolloutRuntime } from './runtime.js';
 import { sleep } from '../sleep.js';
-import { applyWeight, hookSpec, perform, resultData, runHook } from './steps.js';
-import { recordMeasurements } from './bake.js';
+import { applyWeight, hookSpec, perform, runHook } from './steps.js';
+import { gatesNamed, recordMeasurements } from './bake.js';
 
 export interface RollbackRequest {
   trigger: RollbackTrigger;
@@ -65,7 +64,7 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
     await record(rt, EventType.compensationStarted, { hook: id });
     const vars = actionVars(rt, parsed?.step !== undefined ? { step: String(parsed.step) } : {});
     const result = await perform(rt, spec.undo, vars, compensationSignal);
-    await record(rt, EventType.compensationFinished, { hook: id, ok: result.ok, action: resultData(result) });
+    await record(rt, EventType.compensationFinished, { hook: id, ok: result.ok, action: result });
     if (!result.ok) incomplete.push(`${id}: ${result.error ?? 'failed'}`);
   }
   if (hard.aborted) return interrupted(rt, view.step, fromWeight, reason);
@@ -82,7 +81,7 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
 
   // 3. onRollback hooks (notifications etc.); failures are recorded, they do not undo the rollback.
   const rest = (): AbortSignal => boundedSignal(hard, Math.max(1_000, deadline - Date.now()));
-  const done = reduceEvents(await rt.store.readEvents(rt.rolloutId)).rollback?.onRollbackDone ?? new Set<string>();
+  const done = view.rollback?.onRollbackDone ?? new Set<string>();
   for (const [index, hook] of rt.plan.hooks.onRollback.entries()) {
     if (done.has(`onRollback[${index}]`) || hard.aborted) continue;
     const result = await runHook(rt, 'onRollback', index, hook, undefined, rest());
@@ -106,8 +105,7 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
 
 /** Measures the verification gates until all pass or `withinMs` runs out. */
 async function verifyStable(rt: RolloutRuntime, names: string[], withinMs: number, signal: AbortSignal): Promise<boolean> {
-  const runtime = { rangeMs: rt.plan.analysis.intervalMs, weight: 0 };
-  const gates = rt.plan.gates.filter((g) => names.includes(g.name)).map((g) => withRuntimeVars(g, runtime));
+  const gates = gatesNamed(rt, names, { weight: 0 });
   const deadline = Date.now() + withinMs;
   const pauseMs = Math.min(rt.plan.analysis.intervalMs, 5_000);
   let round = 0;

@@ -7,7 +7,7 @@
  *   the engine then records an `aborted` state saying where traffic is.
  */
 import type { runAction as RunActionFn } from '../actions/run-action.js';
-import { sanitizeForEvidence, type EventLog } from '../evidence/chain.js';
+import type { EventLog } from '../evidence/chain.js';
 import type { PrometheusApi } from '../prometheus/types.js';
 import type { ResolvedPlan } from '../plan/types.js';
 import type { RolloutEvent, RolloutStatus, StateStore } from '../state/types.js';
@@ -79,7 +79,8 @@ export async function record(
   index?: { status?: RolloutStatus; step?: number; weight?: number; reason?: string },
 ): Promise<RolloutEvent> {
   const write = rt.writeQueue.then(async () => {
-    const event = await rt.log.append(type, sanitizeForEvidence(data) as Record<string, unknown>);
+    // EventLog.append sanitises (NaN, Infinity, undefined) before hashing.
+    const event = await rt.log.append(type, data);
     if (index) await rt.store.updateRollout(rt.rolloutId, { ...index, updatedAt: event.at });
     return event;
   });

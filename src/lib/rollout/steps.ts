@@ -25,10 +25,6 @@ export async function perform(rt: RolloutRuntime, spec: ActionSpec, vars: Record
   return rt.runAction(spec, vars, { signal, cwd: rt.cwd, env: rt.env, secrets: rt.secrets });
 }
 
-/** Evidence form of an action result (output already redacted by the action runner). */
-export function resultData(result: ActionResult): Record<string, unknown> {
-  return { ...result };
-}
 
 /**
  * Sets the canary weight through the plan's traffic action. During a rollback the action is
@@ -57,7 +53,7 @@ export async function applyWeight(
   await record(
     rt,
     EventType.weightApplied,
-    { weight, step: context.step, rollback, ok: result.ok, rounds: attempt, action: resultData(result) },
+    { weight, step: context.step, rollback, ok: result.ok, rounds: attempt, action: result },
     result.ok ? { weight, step: context.step } : undefined,
   );
   return result;
@@ -76,7 +72,7 @@ export async function runHook(
   await record(rt, EventType.hookStarted, { hook: id, point, name: hook.name, hasUndo: hook.undo !== undefined, ...(step !== undefined ? { step } : {}) });
   const vars = actionVars(rt, step !== undefined ? { step: String(step) } : {});
   const result = await perform(rt, hook, vars, signal);
-  await record(rt, EventType.hookFinished, { hook: id, point, name: hook.name, ok: result.ok, action: resultData(result) });
+  await record(rt, EventType.hookFinished, { hook: id, point, name: hook.name, ok: result.ok, action: result });
   return result;
 }
 
