@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { REPORT_FORMATS, type ReportFormat } from '../lib/evidence/report/render.js';
-import type { ChainResult } from '../lib/evidence/report/summary.js';
+import { toChainResult, type ChainResult } from '../lib/evidence/report/summary.js';
 import type { RolloutEvent } from '../lib/state/types.js';
 import type { CommandContext } from './context.js';
 
@@ -112,6 +112,6 @@ async function loadFile(file: string, shown: string): Promise<{ events: RolloutE
   const events = log.events.filter(isEventLike);
   if (events.length === 0) throw new UsageError(`${shown} holds no readable evidence events${log.problem ? ` (${log.problem.reason})` : ''}`, 'pass an NDJSON log or a JSON report written by rollgate');
   const verdict = verifyEvidenceLog(log);
-  const chain: ChainResult = verdict.ok ? { intact: true, events: verdict.count, head: verdict.head } : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason };
+  const chain = toChainResult(verdict);
   return { events, chain };
 }

@@ -59,6 +59,27 @@ function serialise(value: unknown, ancestors: Set<object>): string {
   }
 }
 
+/**
+ * True when `text` is exactly the canonical JSON of `value` (parsed from it): the byte-exact form
+ * rollgate writes, so a change that parses to the same value (an escape, a space) is still seen.
+ */
+export function isCanonicalJson(value: unknown, text: string): boolean {
+  try {
+    return canonicalJson(value) === text;
+  } catch {
+    return false;
+  }
+}
+
+/** The canonical JSON a store writes for an event; an event that has none is a StateError. */
+export function canonicalEventText(event: RolloutEvent): string {
+  try {
+    return canonicalJson(event);
+  } catch (error) {
+    throw new StateError(`event #${event.seq} of rollout ${event.rolloutId} cannot be stored: ${(error as Error).message}`);
+  }
+}
+
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }

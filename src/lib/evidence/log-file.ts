@@ -11,7 +11,7 @@
  *   derived from the events and is not part of the chain.
  */
 import fs from 'node:fs/promises';
-import { canonicalJson, verifyChain, type ChainVerdict } from './chain.js';
+import { canonicalJson, isCanonicalJson, verifyChain, type ChainVerdict } from './chain.js';
 import type { RolloutEvent } from '../state/types.js';
 
 export interface EvidenceLog {
@@ -87,13 +87,7 @@ function parseNdjson(text: string): EvidenceLog {
     } catch {
       return problem(line.trim() === '' ? `line ${position} is empty` : `line ${position} is not valid JSON`);
     }
-    let canonical: string | undefined;
-    try {
-      canonical = canonicalJson(value);
-    } catch {
-      canonical = undefined;
-    }
-    if (canonical !== line) return problem(`line ${position} is not in canonical form (its bytes were changed)`);
+    if (!isCanonicalJson(value, line)) return problem(`line ${position} is not in canonical form (its bytes were changed)`);
     events.push(value);
   }
   return { format: 'ndjson', events, entries: lines.length };

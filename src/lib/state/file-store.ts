@@ -16,7 +16,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canonicalJson } from '../evidence/chain.js';
+import { canonicalEventText, isCanonicalJson } from '../evidence/chain.js';
 import { StateError, UsageError } from '../errors.js';
 import { CorruptEventLogError } from './event-log-error.js';
 import { isLockDead } from './lock-liveness.js';
@@ -166,12 +166,7 @@ export class FileStateStore implements StateStore {
 
   async appendEvent(event: RolloutEvent): Promise<void> {
     this.checkName('rollout ID', event.rolloutId);
-    let line: string;
-    try {
-      line = `${canonicalJson(event)}\n`;
-    } catch (error) {
-      throw new StateError(`event #${event.seq} of rollout ${event.rolloutId} cannot be stored: ${(error as Error).message}`);
-    }
+    const line = `${canonicalEventText(event)}\n`;
     // Appends to one log run in order within this process; across processes the service lock keeps one writer.
     const previous = this.appendQueue.get(event.rolloutId) ?? Promise.resolve();
     const next = previous.then(() => this.appendLine(event, line));
@@ -246,13 +241,7 @@ export class FileStateStore implements StateStore {
       }
       const parsed = storedEventSchema.safeParse(value);
       if (!parsed.success) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not an event`, hint);
-      let canonical: string | undefined;
-      try {
-        canonical = canonicalJson(value);
-      } catch {
-        canonical = undefined;
-      }
-      if (canonical !== line) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not in the canonical form rollgate writes (edited?)`, hint);
+      if (!isCanonicalJson(value, line)) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not in the canonical form rollgate writes (edited?)`, hint);
       events.push(value as RolloutEvent);
     }
     if (torn) {

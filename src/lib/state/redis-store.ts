@@ -15,7 +15,7 @@
  * Every multi-step check-then-write is one Lua script, so it is atomic on the server.
  */
 import { Redis } from 'ioredis';
-import { canonicalJson } from '../evidence/chain.js';
+import { canonicalEventText, isCanonicalJson } from '../evidence/chain.js';
 import { StateError, UsageError } from '../errors.js';
 import { CorruptEventLogError } from './event-log-error.js';
 import { isLockDead } from './lock-liveness.js';
@@ -192,12 +192,7 @@ export class RedisStateStore implements StateStore {
 
   async appendEvent(event: RolloutEvent): Promise<void> {
     this.checkName('rollout ID', event.rolloutId);
-    let json: string;
-    try {
-      json = canonicalJson(event);
-    } catch (error) {
-      throw new StateError(`event #${event.seq} of rollout ${event.rolloutId} cannot be stored: ${(error as Error).message}`);
-    }
+    const json = canonicalEventText(event);
     const result = (await this.call(`append event #${event.seq} to ${event.rolloutId}`, () =>
       this.redis.eval(APPEND_SCRIPT, 2, key.events(event.rolloutId), key.rollout(event.rolloutId), String(event.seq), json),
     )) as [number, number];
@@ -455,12 +450,6 @@ function parseStreamEntry(rolloutId: string, position: number, fields: string[])
   }
   const parsed = storedEventSchema.safeParse(value);
   if (!parsed.success || String(parsed.data.seq) !== map.get('seq')) throw new CorruptEventLogError(rolloutId, position, `stream entry #${position} is not an event (or its seq field disagrees)`);
-  let canonical: string | undefined;
-  try {
-    canonical = canonicalJson(value);
-  } catch {
-    canonical = undefined;
-  }
-  if (canonical !== json) throw new CorruptEventLogError(rolloutId, position, `stream entry #${position} is not in the canonical form rollgate writes (edited?)`);
+  if (!isCanonicalJson(value, json)) throw new CorruptEventLogError(rolloutId, position, `stream entry #${position} is not in the canonical form rollgate writes (edited?)`);
   return value as RolloutEvent;
 }

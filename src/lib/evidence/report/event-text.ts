@@ -74,8 +74,6 @@ export function describeEvent(event: RolloutEvent): string {
       return `ROLLBACK FAILED: ${s(d.reason)}`;
     case EventType.aborted:
       return `interrupted: ${s(d.reason)}`;
-    case EventType.failed:
-      return `failed: ${s(d.reason)}`;
     default:
       return '';
   }

@@ -7,7 +7,7 @@
  * Rollback verification gets its own suite.
  */
 import { formatValue, stepLabel } from './format.js';
-import type { MeasurementRow, ReportSummary } from './summary.js';
+import { exceedsFailureLimit, type MeasurementRow, type ReportSummary } from './summary.js';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 cannot hold. */
 export function xmlEscape(text: string): string {
@@ -56,7 +56,7 @@ function testCase(name: string, classname: string, severity: 'critical' | 'warni
     return { xml: `    ${head}><skipped message="${xmlEscape(why)}"/></testcase>`, failed: false, errored: false, skipped: true };
   }
   // Failures the plan tolerates (failureLimit) did not fail the step, so they do not fail the test.
-  if (failure && severity === 'critical' && measurements.filter((m) => m.verdict === 'fail').length > failureLimit) {
+  if (failure && severity === 'critical' && exceedsFailureLimit(measurements, failureLimit)) {
     const message = `value ${formatValue(failure)} breaches threshold ${failure.threshold}: ${failure.reason}`;
     const body = `gate: ${name}\nvalue: ${formatValue(failure)}\nthreshold: ${failure.threshold}\nreason: ${failure.reason}\nat: ${failure.at}\nquery: ${failure.query}`;
     return { xml: `    ${head}><failure message="${xmlEscape(message)}" type="gate-failed">${xmlContent(body)}</failure>${out}</testcase>`, failed: true, errored: false, skipped: false };

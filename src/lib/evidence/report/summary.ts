@@ -14,9 +14,9 @@ import { formatDuration } from '../../duration.js';
 import type { GateSpec, ResolvedPlan, StepSpec } from '../../plan/types.js';
 import { MIN_SECRET_LENGTH, redactDeep, redactUrl } from '../../redact.js';
 import { EventType } from '../../rollout/events.js';
-import { reduceEvents } from '../../rollout/reduce.js';
+import { isTerminal, reduceEvents } from '../../rollout/reduce.js';
 import type { RolloutEvent, RolloutStatus } from '../../state/types.js';
-import { verifyChain } from '../chain.js';
+import { verifyChain, type ChainVerdict } from '../chain.js';
 import { describeEvent } from './event-text.js';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
@@ -171,9 +171,18 @@ function stepNumber(value: unknown): number | null {
   return n === null ? null : n + 1;
 }
 
-function chainResult(events: readonly RolloutEvent[]): ChainResult {
-  const verdict = verifyChain(events);
+/** As the engine counts (analysis/limits.ts): more failed measurements than the plan tolerates. */
+export function exceedsFailureLimit(measurements: readonly MeasurementRow[], failureLimit: number): boolean {
+  return measurements.filter((m) => m.verdict === 'fail').length > failureLimit;
+}
+
+/** The report's form of a chain verdict. */
+export function toChainResult(verdict: ChainVerdict): ChainResult {
   return verdict.ok ? { intact: true, events: verdict.count, head: verdict.head } : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason };
+}
+
+function chainResult(events: readonly RolloutEvent[]): ChainResult {
+  return toChainResult(verifyChain(events));
 }
 
 /**
@@ -398,7 +407,7 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
     if (ended) result = 'completed';
     else if (startedStep) {
       // As the engine counts: a gate fails a step when its critical failures exceed failureLimit.
-      const failed = [...gates.values()].some((g) => g.severity === 'critical' && g.measurements.filter((m) => m.phase === 'bake' && m.step === step.index + 1 && m.verdict === 'fail').length > failureLimit);
+      const failed = [...gates.values()].some((g) => g.severity === 'critical' && exceedsFailureLimit(g.measurements.filter((m) => m.phase === 'bake' && m.step === step.index + 1), failureLimit));
       result = failed ? 'failed' : rollback ? 'rolled back' : 'running';
     }
     // The plan snapshot is data from the log: numbers are forced to numbers, so nothing in it can become markup.
@@ -420,7 +429,7 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
     dryRun: started.dryRun === true,
     failureLimit,
     status,
-    stillRunning: status !== 'promoted' && status !== 'rolled_back' && status !== 'failed',
+    stillRunning: !isTerminal(status),
     outcome: '',
     reason: view.reason ?? null,
     startedAt,
