@@ -92,7 +92,11 @@ export async function startLiveEnv(options: { rps?: number; stateUrl?: string } 
     basePlan,
     writePlan(name, overrides = {}) {
       const file = join(dir, `${name}.yaml`);
-      writeFileSync(file, stringify(merge(basePlan(), overrides)));
+      const plan = merge(basePlan(), overrides);
+      // Steps given without `gates:` watch the canary only, as the base steps do: stable-error-rate
+      // is for rollback verification, and at 100% the stable track has no traffic to measure.
+      if (Array.isArray(plan.steps)) plan.steps = (plan.steps as Array<Record<string, unknown>>).map((step) => ({ gates: ['error-rate'], ...step }));
+      writeFileSync(file, stringify(plan));
       return file;
     },
     openStore: () => openStateStore(stateUrl),
