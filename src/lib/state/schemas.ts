@@ -21,6 +21,9 @@ export const rolloutRecordSchema = z.object({
   updatedAt: z.string(),
   reason: z.string().optional(),
   operator: z.string().optional(),
+  kind: z.enum(['rollout', 'audit']).optional(),
+  dryRun: z.boolean().optional(),
+  head: z.object({ seq: z.number().int().nonnegative(), hash: z.string() }).optional(),
 }) satisfies z.ZodType<RolloutRecord>;
 
 export const lockOwnerSchema = z.object({

@@ -41,6 +41,20 @@ export interface RolloutRecord {
   /** Free-form cached summary fields (reason, operator, ...). */
   reason?: string;
   operator?: string;
+  /** 'audit' for an `sla audit` record (its events form a chain like a rollout's); absent = rollout. Listings of rollouts skip audits. */
+  kind?: 'rollout' | 'audit';
+  /** A dry run never changed traffic: never the service's current state, marked in every view. */
+  dryRun?: boolean;
+  /**
+   * The chain head: seq and hash of the last appended event, written by the store atomically with
+   * each append, so a log whose tail was cut off is detected by comparing against it.
+   */
+  head?: ChainHead;
+}
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
 }
 
 export interface LockOwner {
