@@ -10,7 +10,7 @@ import type { runAction as RunActionFn } from '../actions/run-action.js';
 import type { EventLog } from '../evidence/chain.js';
 import type { PrometheusApi } from '../prometheus/types.js';
 import type { ResolvedPlan } from '../plan/types.js';
-import type { RolloutEvent, RolloutStatus, StateStore } from '../state/types.js';
+import type { AbortSource, RolloutEvent, RolloutStatus, StateStore } from '../state/types.js';
 import type { RollbackTrigger } from './events.js';
 
 export type ApprovalAnswer = 'approve' | 'rollback' | 'wait';
@@ -25,6 +25,8 @@ export interface StopRequest {
   severity?: string;
   /** When the request was made (abort requests from another process). */
   requestedAt?: string;
+  /** The alert that asked (abort requests from `rollgate serve`), recorded with the abort event. */
+  source?: AbortSource;
 }
 
 export interface RunnerOptions {

@@ -150,11 +150,11 @@ async function holdWhile(rt: RolloutRuntime, owner: LockOwner, work: () => Promi
   // Listening first: a durable flag already set fires the watcher at once.
   const onStop = (): void => {
     const req = rt.stopRequest;
-    if (req?.trigger === 'abort') void record(rt, EventType.abortRequested, { reason: req.reason, by: req.by, severity: req.severity ?? 'critical', ...(req.requestedAt ? { requestedAt: req.requestedAt } : {}) }).catch(() => undefined);
+    if (req?.trigger === 'abort') void record(rt, EventType.abortRequested, { reason: req.reason, by: req.by, severity: req.severity ?? 'critical', ...(req.requestedAt ? { requestedAt: req.requestedAt } : {}), ...(req.source ? { source: req.source } : {}) }).catch(() => undefined);
   };
   rt.stop.signal.addEventListener('abort', onStop, { once: true });
   const unwatch = await store.watchAbort(rt.rolloutId, (request) => {
-    requestStop(rt, { trigger: 'abort', reason: request.reason, by: request.by, severity: request.severity, requestedAt: request.at });
+    requestStop(rt, { trigger: 'abort', reason: request.reason, by: request.by, severity: request.severity, requestedAt: request.at, ...(request.source ? { source: request.source } : {}) });
   });
   try {
     const outcome = await work();

@@ -42,6 +42,17 @@ export const abortRequestSchema = z.object({
   severity: z.enum(['critical', 'major', 'minor']),
   by: z.string(),
   at: z.string(),
+  source: z
+    .object({
+      kind: z.literal('alertmanager'),
+      fingerprint: z.string(),
+      alertname: z.string(),
+      labels: z.record(z.string(), z.string()),
+      annotations: z.record(z.string(), z.string()),
+      generatorURL: z.string(),
+      startsAt: z.string(),
+    })
+    .optional(),
 }) satisfies z.ZodType<AbortRequest>;
 
 export const approvalDecisionSchema = z.object({

@@ -78,6 +78,19 @@ export interface AbortRequest {
   severity: 'critical' | 'major' | 'minor';
   by: string;
   at: string;
+  /** What asked, when it was not a person: the alert behind a `rollgate serve` rollback (recorded in the evidence). */
+  source?: AbortSource;
+}
+
+/** An Alertmanager alert that requested the abort, as it was received (labels and annotations verbatim). */
+export interface AbortSource {
+  kind: 'alertmanager';
+  fingerprint: string;
+  alertname: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  generatorURL: string;
+  startsAt: string;
 }
 
 export interface ApprovalDecision {
