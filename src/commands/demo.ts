@@ -12,7 +12,7 @@ import { formatDuration } from '../lib/duration.js';
 import { runDemo, type DemoProgress, type DemoResult, type DemoRolloutResult } from '../lib/demo/run-demo.js';
 import type { Spinner } from '../lib/ui/ui.js';
 import type { CommandContext, GlobalOptions } from './context.js';
-import { driveSession, sessionOptions } from './run-session.js';
+import { driveSession, sessionOptions, withStore } from './run-session.js';
 
 export interface DemoInput {
   dir?: string;
@@ -28,13 +28,43 @@ function outcome(r: DemoRolloutResult): string {
   return `${where}${r.reason && r.status !== 'promoted' ? `: ${r.reason}` : ''}`;
 }
 
-export function evidenceCommands(result: Pick<DemoResult, 'stateUrl' | 'dir' | 'rollouts'>): { status: string; verify: string[]; report: string[] } {
+export function evidenceCommands(result: Pick<DemoResult, 'stateUrl' | 'dir' | 'rollouts'>): { status: string; verify: string[] } {
   const state = `--state ${shellArg(result.stateUrl)}`;
   return {
     status: `rollgate rollout status ${state}`,
     verify: result.rollouts.map((r) => `rollgate evidence verify ${r.rolloutId} ${state}`),
-    report: result.rollouts.map((r) => `rollgate evidence report ${r.rolloutId} --format html --out ${shellArg(`${result.dir}/${r.plan}.html`)} --force ${state}`),
   };
+}
+
+/** The Markdown and HTML evidence reports of one demo rollout, written next to its state. */
+export interface DemoReportFiles {
+  rolloutId: string;
+  plan: string;
+  md: string;
+  html: string;
+}
+
+/**
+ * Renders both reports of every rollout from the demo's state store (the same renderer as
+ * `evidence report`) into `<dir>/<plan>.md|.html`, replacing a previous run's: the demo owns them.
+ */
+async function writeReports(ctx: CommandContext, result: DemoResult): Promise<DemoReportFiles[]> {
+  const [{ renderReport }, { readPlanSecrets }, { writeFile }, path] = await Promise.all([import('../lib/evidence/report/render.js'), import('../lib/evidence/report/secrets.js'), import('node:fs/promises'), import('node:path')]);
+  const storeCtx: CommandContext = { ...ctx, global: { ...ctx.global, state: result.stateUrl } };
+  return withStore(storeCtx, async (store) => {
+    const files: DemoReportFiles[] = [];
+    for (const r of result.rollouts) {
+      if (!r.rolloutId) continue;
+      const events = await store.readEvents(r.rolloutId);
+      if (events.length === 0) continue;
+      const entry: DemoReportFiles = { rolloutId: r.rolloutId, plan: r.plan, md: path.join(result.dir, `${r.plan}.md`), html: path.join(result.dir, `${r.plan}.html`) };
+      const secrets = await readPlanSecrets(events, { cwd: ctx.cwd, env: ctx.env });
+      await writeFile(entry.md, renderReport(events, 'md', { secrets }).text, 'utf8');
+      await writeFile(entry.html, renderReport(events, 'html', { secrets }).text, 'utf8');
+      files.push(entry);
+    }
+    return files;
+  });
 }
 
 export async function run(ctx: CommandContext, input: DemoInput): Promise<number> {
@@ -134,11 +164,12 @@ export async function run(ctx: CommandContext, input: DemoInput): Promise<number
     if (spinner) await spinner.then((s) => s.stop());
   }
 
-  renderSummary(ctx, result);
+  const reports = await writeReports(ctx, result);
+  renderSummary(ctx, result, reports);
   return result.ok ? ExitCode.ok : ExitCode.failed;
 }
 
-function renderSummary(ctx: CommandContext, result: DemoResult): void {
+function renderSummary(ctx: CommandContext, result: DemoResult, reports: DemoReportFiles[]): void {
   const { ui } = ctx;
   const commands = evidenceCommands(result);
   if (ui.mode === 'json') {
@@ -150,6 +181,7 @@ function renderSummary(ctx: CommandContext, result: DemoResult): void {
       stateUrl: result.stateUrl,
       plans: result.plans,
       rollouts: result.rollouts.map((r) => ({ plan: r.plan, rolloutId: r.rolloutId, status: r.status, expected: r.expected, asExpected: r.asExpected, weight: r.weight, peakWeight: r.peakWeight, reason: r.reason ?? null, exitCode: r.exitCode, evidence: { stateStore: result.stateUrl, events: r.events, head: r.head } })),
+      reports: reports.map((r) => ({ plan: r.plan, rolloutId: r.rolloutId, md: r.md, html: r.html })),
       commands,
     });
     return;
@@ -168,8 +200,13 @@ function renderSummary(ctx: CommandContext, result: DemoResult): void {
   ui.out(`               ${result.plans.faulty}`);
   ui.out(`  state store: ${result.stateUrl}  (one hash-chained event log per rollout, under rollouts/<ID>/)`);
   ui.out('');
+  ui.out(p.bold('Open the reports'));
+  for (const r of reports) {
+    ui.out(`  ${r.plan}:`.padEnd(12) + ` ${r.html}`);
+    ui.out(''.padEnd(12) + ` ${r.md}`);
+  }
+  ui.out('');
   ui.out(p.bold('Look at it'));
   ui.out(`  ${commands.status}`);
   for (const line of commands.verify) ui.out(`  ${line}`);
-  for (const line of commands.report) ui.out(`  ${line}`);
 }

@@ -67,7 +67,19 @@ describe('rollgate demo', () => {
     expect(run.stdout).toMatch(new RegExp(`faulty\\s+${rolledBack}\\s+rolled back from 25% to 0%: gate error-rate failed`));
     const stateUrl = `file:${path.join(dir, 'state')}`;
     expect(run.stdout).toContain(`rollgate evidence verify ${promoted} --state ${stateUrl}`);
-    expect(run.stdout).toContain(`rollgate evidence report ${rolledBack} --format html --out ${path.join(dir, 'faulty.html')} --force --state ${stateUrl}`);
+    // Both reports of both rollouts are written next to the state, and their paths printed.
+    for (const [plan, id, words] of [['healthy', promoted!, /promoted/i], ['faulty', rolledBack!, /rolled back/i]] as const) {
+      const md = path.join(dir, `${plan}.md`);
+      const html = path.join(dir, `${plan}.html`);
+      expect(run.stdout).toContain(md);
+      expect(run.stdout).toContain(html);
+      const mdText = await readFile(md, 'utf8');
+      expect(mdText).toContain(id);
+      expect(mdText).toMatch(words);
+      const htmlText = await readFile(html, 'utf8');
+      expect(htmlText).toMatch(/^<!doctype html>/i);
+      expect(htmlText).toContain(id);
+    }
     expect(run.stderr).toMatch(/info\s+step 4\/4: canary 100%/);
     expect(run.stderr).toMatch(/error\s+rolling back from 25%: gate error-rate failed/);
     expect(run.stderr).toMatch(/ok\s+stable verified healthy/);
