@@ -106,6 +106,7 @@ function toJson(m: Measurement, gates: GateSpec[], api: PrometheusApi, at: Date)
     ...(m.baselineQuery !== undefined ? { baselineQuery: m.baselineQuery, baselineValue: jsonNumber(m.baselineValue ?? null) } : {}),
     ...(m.samples !== undefined ? { samples: jsonNumber(m.samples) } : {}),
     ...(m.errorType !== undefined ? { errorType: m.errorType } : {}),
+    ...(m.warnings !== undefined ? { warnings: m.warnings } : {}),
     graphUrl: api.graphUrl(m.query, start, at),
     series: m.series.map((s) => ({ labels: s.labels, value: jsonNumber(s.value), verdict: s.verdict, reason: s.reason })),
   };
@@ -131,6 +132,8 @@ function renderTable(ctx: CommandContext, measurements: Measurement[]): string {
 
 /** The one-line summary on stderr (stdout holds the data). */
 function report(ctx: CommandContext, verdict: Verdict, measurements: Measurement[]): void {
+  // The server's own words, verbatim: a partial answer must be visible even when the plan ignores it.
+  for (const m of measurements) for (const text of m.warnings ?? []) ctx.ui.warn(`${m.gate}: Prometheus warning: ${text}`);
   for (const m of warnings(measurements)) ctx.ui.warn(`${m.gate}: ${m.reason} (severity warning: reported, not failing)`);
   const names = (v: Verdict): string =>
     measurements

@@ -121,6 +121,16 @@ gates:
     query: rg_latency_p95{service="base",track="canary"}
     baseline: rg_latency_p95{service="base",track="none"}
     maxIncrease: 10%
+  - name: vs-infinite-baseline
+    query: rg_latency_p95{service="base",track="canary"}
+    baseline: sum(rate(rg_requests_total{service="checkout"}[1m])) / sum(rate(rg_requests_total{service="idle"}[1m]))
+    maxIncrease: 10%
+  - name: infinite-samples
+    query: rg_error_ratio{service="ok"}
+    max: 0.01
+    minSamples:
+      query: sum(increase(rg_requests_total{service="checkout"}[1m])) / sum(increase(rg_requests_total{service="idle"}[1m]))
+      min: 50
   - name: pods
     query: rg_pod_error_ratio * 1
     max: 0.01
@@ -312,6 +322,20 @@ describe('gate check: baseline', () => {
     const { code, doc } = await checkJson(['vs-missing-baseline']);
     expect(code).toBe(3);
     expect(doc.gates[0]!.reason).toBe('no baseline: the baseline query returned no series');
+  });
+});
+
+describe('gate check: non-finite baseline and sample count (real Prometheus answers +Inf)', () => {
+  it('a +Inf baseline (x / 0) would pass any canary: inconclusive, exit 3', async () => {
+    const { code, doc } = await checkJson(['vs-infinite-baseline']);
+    expect(code).toBe(3);
+    expect(doc.gates[0]).toMatchObject({ verdict: 'inconclusive', value: 0.125, reason: 'no usable baseline: the baseline value is +Inf (not finite, e.g. histogram_quantile above the top bucket)' });
+    expect((doc.gates[0] as GateJson & { baselineValue: unknown }).baselineValue).toBe('+Inf');
+  });
+  it('a +Inf minSamples count is not enough traffic: inconclusive, exit 3', async () => {
+    const { code, doc } = await checkJson(['infinite-samples']);
+    expect(code).toBe(3);
+    expect(doc.gates[0]).toMatchObject({ verdict: 'inconclusive', samples: '+Inf', reason: 'no usable sample count: the minSamples query returned +Inf (needs a finite count of at least 50)' });
   });
 });
 

@@ -13,23 +13,30 @@
  *   window whose present points all breach but which has missing points (a scrape gap, a series
  *   younger than the window) is inconclusive: not proven sustained, and not proven healthy either.
  * - multi-series: each series is judged; the worst decides (fail > error > inconclusive > pass).
+ * - a baseline or minSamples count that is not finite (+Inf from histogram_quantile past the top
+ *   bucket, NaN) is inconclusive: "any value <= +Inf" would pass every canary.
+ * - a sample older than gate.maxSampleAgeMs at the query time is inconclusive: a cache or a stalled
+ *   pipeline answering with old data says nothing about the canary now.
+ * - an answer with warnings (Thanos/Mimir partial response) may be missing series, e.g. the 5xx
+ *   numerator of an error rate: inconclusive unless the plan says `prometheus.onWarnings: ignore`.
+ *   The warnings are kept verbatim in the measurement either way.
  */
 import { formatDuration } from '../duration.js';
 import type { BaselineLimit, GateSpec, OnEmpty } from '../plan/types.js';
-import type { RangeSeries, Sample } from '../prometheus/types.js';
+import type { RangeResult, RangeSeries, Sample, Samples } from '../prometheus/types.js';
 import type { Measurement, SeriesVerdict, Verdict } from './types.js';
 
 /** What measure.ts fetched for one gate. */
 export interface GateData {
   at: Date;
   /** Instant result of gate.query (gates without `for`). */
-  samples?: Sample[];
+  samples?: Samples;
   /** Range result of gate.query over [start, end] (gates with `for`). */
-  range?: { series: RangeSeries[]; start: Date; end: Date; stepMs: number };
+  range?: { series: RangeResult; start: Date; end: Date; stepMs: number };
   /** Instant result of gate.baseline, when the gate has one. */
-  baseline?: Sample[];
+  baseline?: Samples;
   /** Instant result of gate.minSamples.query, when the gate has one. */
-  minSamples?: Sample[];
+  minSamples?: Samples;
 }
 
 /** Severity order of verdicts: the worst series (or gate) decides. */
@@ -131,12 +138,18 @@ function baselineResolver(gate: GateSpec, baseline: Sample[] | undefined): Basel
     const why = (baseline ?? []).length === 0 ? 'the baseline query returned no series' : 'the baseline value is NaN';
     return () => ({ reason: `no baseline: ${why}` });
   }
-  if (usable.length === 1) return () => ({ value: usable[0]!.value });
+  if (usable.length === 1) return () => finiteBaseline(usable[0]!.value);
   return (labels) => {
     const key = formatLabels(labels);
     const match = usable.find((s) => formatLabels(s.labels) === key);
-    return match ? { value: match.value } : { reason: `no baseline series with the labels ${key}` };
+    return match ? finiteBaseline(match.value) : { reason: `no baseline series with the labels ${key}` };
   };
+}
+
+/** An infinite baseline makes every relative or absolute limit infinite: nothing could fail against it. */
+function finiteBaseline(value: number): { value: number } | { reason: string } {
+  if (Number.isFinite(value)) return { value };
+  return { reason: `no usable baseline: the baseline value is ${formatValue(value)} (not finite, e.g. histogram_quantile above the top bucket)` };
 }
 
 function judgeInstant(gate: GateSpec, sample: Sample, baselineFor: BaselineFor): Judged {
@@ -218,10 +231,45 @@ function seriesSummary(judged: Judged[]): string {
     .join(', ');
 }
 
-/** Sums the guard query's series; undefined when it returned nothing usable. */
+/** Sums the guard query's series; undefined when it returned nothing usable. May be ±Inf. */
 function sampleCount(samples: Sample[] | undefined): number | undefined {
   const values = (samples ?? []).map((s) => s.value).filter((v) => !Number.isNaN(v));
   return values.length === 0 ? undefined : values.reduce((a, b) => a + b, 0);
+}
+
+/** Every warning of the answers the gate is judged on, once each, in the order received. */
+function collectWarnings(data: GateData): string[] {
+  const all = [...(data.samples?.warnings ?? []), ...(data.range?.series.warnings ?? []), ...(data.baseline?.warnings ?? []), ...(data.minSamples?.warnings ?? [])];
+  return [...new Set(all)];
+}
+
+/** The oldest "newest sample" among the answers, as [age in ms, which answer]; undefined when all are fresh enough. */
+function staleAnswer(gate: GateSpec, data: GateData): { ageMs: number; what: string; limitMs: number } | undefined {
+  const limit = gate.maxSampleAgeMs;
+  if (limit === undefined) return undefined;
+  const at = data.at.getTime();
+  let worst: { ageMs: number; what: string; limitMs: number } | undefined;
+  const consider = (timestamps: number[], what: string, limitMs: number): void => {
+    for (const t of timestamps) {
+      const ageMs = at - t * 1_000;
+      if (ageMs > limitMs && (!worst || ageMs - limitMs > worst.ageMs - worst.limitMs)) worst = { ageMs, what, limitMs };
+    }
+  };
+  consider((data.samples ?? []).map((s) => s.timestamp), 'the query', limit);
+  if (data.range) {
+    // A range answer's last point sits on the step grid, up to one step before the window's end.
+    const rangeLimit = Math.max(limit, data.range.stepMs);
+    const newest = data.range.series.map((s) => s.points.reduce((latest, [t]) => Math.max(latest, t), Number.NEGATIVE_INFINITY)).filter(Number.isFinite);
+    consider(newest, 'the query', rangeLimit);
+  }
+  consider((data.baseline ?? []).map((s) => s.timestamp), 'the baseline query', limit);
+  consider((data.minSamples ?? []).map((s) => s.timestamp), 'the minSamples query', limit);
+  return worst;
+}
+
+function quoteWarnings(warnings: readonly string[]): string {
+  const shown = warnings.slice(0, 3).map((w) => JSON.stringify(w)).join(', ');
+  return warnings.length > 3 ? `${shown} and ${warnings.length - 3} more` : shown;
 }
 
 /** Judges one gate against the data fetched for it. Pure and total: it never throws. */
@@ -263,9 +311,31 @@ export function evaluateGate(gate: GateSpec, data: GateData): Measurement {
     if (count === undefined) {
       measurement.verdict = 'inconclusive';
       measurement.reason = `no sample count: the minSamples query returned no data (needs ${formatValue(gate.minSamples.min)})`;
+    } else if (!Number.isFinite(count)) {
+      // +Inf "samples" is not plenty of traffic, it is a broken count (a division by zero upstream).
+      measurement.verdict = 'inconclusive';
+      measurement.reason = `no usable sample count: the minSamples query returned ${formatValue(count)} (needs a finite count of at least ${formatValue(gate.minSamples.min)})`;
     } else if (count < gate.minSamples.min) {
       measurement.verdict = 'inconclusive';
       measurement.reason = `only ${formatValue(count)} samples, fewer than ${formatValue(gate.minSamples.min)}`;
+    }
+  }
+
+  const stale = staleAnswer(gate, data);
+  if (stale && measurement.verdict !== 'inconclusive') {
+    measurement.reason = `stale data: the newest sample of ${stale.what} is ${formatDuration(Math.round(stale.ageMs))} old at the query time, older than the ${formatDuration(stale.limitMs)} allowed (prometheus.maxSampleAge, default twice analysis.interval); would have been ${measurement.verdict}: ${measurement.reason}`;
+    measurement.verdict = 'inconclusive';
+  }
+
+  // Last, so a partial answer is never hidden behind another reason: it may have removed the very series that decide.
+  const warnings = collectWarnings(data);
+  if (warnings.length > 0) {
+    measurement.warnings = warnings;
+    if (gate.onWarnings !== 'ignore' && measurement.verdict !== 'inconclusive') {
+      measurement.reason = `partial answer: Prometheus sent ${warnings.length === 1 ? 'a warning' : `${warnings.length} warnings`} (${quoteWarnings(warnings)}), so series may be missing (prometheus.onWarnings: inconclusive); would have been ${measurement.verdict}: ${measurement.reason}`;
+      measurement.verdict = 'inconclusive';
+    } else if (gate.onWarnings !== 'ignore') {
+      measurement.reason = `${measurement.reason}; and Prometheus sent ${warnings.length === 1 ? 'a warning' : `${warnings.length} warnings`} (${quoteWarnings(warnings)})`;
     }
   }
   return measurement;

@@ -33,4 +33,9 @@ export interface Measurement {
   series: SeriesVerdict[];
   /** Prometheus errorType or transport kind, when verdict is error. */
   errorType?: string;
+  /**
+   * The server's warnings, verbatim (e.g. "partial response: store unavailable"), from the main,
+   * baseline and minSamples answers; present only when there were some.
+   */
+  warnings?: string[];
 }

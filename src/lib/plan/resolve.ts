@@ -74,6 +74,9 @@ export function resolvePlan(plan: RawRolloutPlan, context: ResolveContext): Reso
   const analysis = plan.analysis ?? {};
   const intervalMs = ms(analysis.interval, PLAN_DEFAULTS.intervalMs);
   const gateNames = plan.gates.map((gate) => gate.name);
+  const onWarnings = plan.prometheus?.onWarnings ?? 'inconclusive';
+  // Twice the interval: one missed scrape or evaluation is tolerated, a stalled source is not.
+  const maxSampleAgeMs = plan.prometheus?.maxSampleAge !== undefined ? ms(plan.prometheus.maxSampleAge, 2 * intervalMs) : 2 * intervalMs;
 
   const gates: GateSpec[] = plan.gates.map((gate) => {
     const forMs = gate.for === undefined ? undefined : ms(gate.for, 0);
@@ -92,6 +95,8 @@ export function resolvePlan(plan: RawRolloutPlan, context: ResolveContext): Reso
       onEmpty: gate.onEmpty ?? 'inconclusive',
       ...(gate.minSamples ? { minSamples: { query: render(gate.minSamples.query), min: gate.minSamples.min } } : {}),
       severity: gate.severity ?? 'critical',
+      onWarnings,
+      maxSampleAgeMs,
     };
   });
 
@@ -120,6 +125,8 @@ export function resolvePlan(plan: RawRolloutPlan, context: ResolveContext): Reso
       ...(prometheus.basicAuth !== undefined ? { basicAuth: prometheus.basicAuth } : {}),
       ...(prometheus.caFile !== undefined ? { caFile: prometheus.caFile } : {}),
       insecureSkipVerify: prometheus.insecureSkipVerify ?? false,
+      onWarnings,
+      maxSampleAgeMs,
     },
     traffic: resolveAction(plan.traffic),
     analysis: {

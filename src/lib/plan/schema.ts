@@ -100,6 +100,11 @@ export const PrometheusSchema = z.strictObject({
   basicAuth: z.strictObject({ username: z.string(), passwordFile: z.string().optional(), passwordEnv: z.string().optional() }).optional(),
   caFile: z.string().optional(),
   insecureSkipVerify: z.boolean().optional(),
+  onWarnings: z
+    .enum(['inconclusive', 'ignore'])
+    .optional()
+    .describe('an answer with warnings (Thanos/Mimir/Prometheus partial response) is inconclusive (default), or judged anyway (ignore); the warnings are recorded either way'),
+  maxSampleAge: Duration.optional().describe('a sample older than this at the query time is inconclusive (default: twice analysis.interval)'),
 });
 
 export const AnalysisSchema = z.strictObject({

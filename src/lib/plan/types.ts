@@ -14,7 +14,13 @@ export interface PrometheusConfig {
   basicAuth?: { username: string; passwordFile?: string; passwordEnv?: string };
   caFile?: string;
   insecureSkipVerify: boolean;
+  /** What an answer with warnings (a partial response) means: inconclusive (default) or ignored. */
+  onWarnings?: OnWarnings;
+  /** prometheus.maxSampleAge: a sample older than this at the query time is inconclusive (default: twice analysis.interval). */
+  maxSampleAgeMs?: number;
 }
+
+export type OnWarnings = 'inconclusive' | 'ignore';
 
 /** An action as declared; `{{placeholders}}` are still in it, substituted at run time per argument. */
 export interface ActionSpec {
@@ -56,6 +62,13 @@ export interface GateSpec {
   onEmpty: OnEmpty;
   minSamples?: { query: string; min: number };
   severity: Severity;
+  /**
+   * From the plan's prometheus section, so every measurement of the gate judges alike wherever it
+   * is taken (gate check, bake, rollback verification). Absent: warnings make it inconclusive.
+   */
+  onWarnings?: OnWarnings;
+  /** A sample older than this at the query time is inconclusive; absent: no age check (resolve always sets it). */
+  maxSampleAgeMs?: number;
 }
 
 export interface StepSpec {
@@ -87,6 +100,11 @@ export interface ResolvedPlan {
   sha256: string;
   /** Plan vars merged with --set overrides, plus `service` and `name`. */
   vars: Record<string, string>;
+  /**
+   * Names of the vars whose values are secrets: every var whose value came from the environment
+   * (`${X}`) or a file, unless listed in the plan's `public:`, and every var named like a secret.
+   */
+  secretVars?: string[];
   prometheus: PrometheusConfig;
   traffic: ActionSpec;
   analysis: AnalysisConfig;

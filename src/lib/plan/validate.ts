@@ -212,6 +212,7 @@ class PlanChecker {
     const url = text(prometheus.url);
     if (url !== undefined && url !== '') this.checkUrl(url, ['prometheus', 'url']);
     this.positiveDuration(prometheus.timeout, ['prometheus', 'timeout']);
+    this.positiveDuration(prometheus.maxSampleAge, ['prometheus', 'maxSampleAge']);
     this.checkSecretHeaders(prometheus.headers, ['prometheus', 'headers'], 'prometheus.bearerTokenFile, bearerTokenEnv or basicAuth.passwordFile');
     if (prometheus.bearerTokenFile !== undefined && prometheus.bearerTokenEnv !== undefined) {
       this.add(['prometheus', 'bearerTokenEnv'], 'set one of bearerTokenFile or bearerTokenEnv, not both', { at: 'key' });

@@ -17,7 +17,7 @@ import { requestHeaders } from './auth.js';
 import { Envelope, QueryData, describeZodError, toRangeSeries, toSamples } from './response.js';
 import { sleep } from '../sleep.js';
 import { graphPageUrl } from './graph-url.js';
-import type { PrometheusApi, RangeSeries, Sample } from './types.js';
+import type { PrometheusApi, RangeResult, Samples } from './types.js';
 
 export interface PrometheusClientOptions {
   env?: NodeJS.ProcessEnv;
@@ -66,19 +66,21 @@ class HttpPrometheusClient implements PrometheusApi {
     this.env = options.env ?? process.env;
   }
 
-  async instant(query: string, at?: Date, signal?: AbortSignal): Promise<Sample[]> {
+  async instant(query: string, at?: Date, signal?: AbortSignal): Promise<Samples> {
     const params: Record<string, string> = { query };
     if (at) params.time = unixSeconds(at);
-    const samples = toSamples(await this.post('/api/v1/query', params, signal));
+    const answer = await this.post('/api/v1/query', params, signal);
+    const samples = toSamples(answer.data);
     if (typeof samples === 'string') throw new ProviderError(samples, this.address, 'unsupported_result');
-    return samples;
+    return withWarnings(samples, answer.warnings);
   }
 
-  async range(query: string, start: Date, end: Date, stepMs: number, signal?: AbortSignal): Promise<RangeSeries[]> {
+  async range(query: string, start: Date, end: Date, stepMs: number, signal?: AbortSignal): Promise<RangeResult> {
     const params = { query, start: unixSeconds(start), end: unixSeconds(end), step: String(Math.max(stepMs, 1) / 1_000) };
-    const series = toRangeSeries(await this.post('/api/v1/query_range', params, signal));
+    const answer = await this.post('/api/v1/query_range', params, signal);
+    const series = toRangeSeries(answer.data);
     if (typeof series === 'string') throw new ProviderError(series, this.address, 'invalid_response');
-    return series;
+    return withWarnings(series, answer.warnings);
   }
 
   graphUrl(query: string, start: Date, end: Date): string {
@@ -86,7 +88,7 @@ class HttpPrometheusClient implements PrometheusApi {
   }
 
   /** One API call with retries on network errors and 5xx (never on 4xx, bad_data or timeouts). */
-  private async post(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<QueryData> {
+  private async post(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
     const attempts = Math.max(0, this.config.retries) + 1;
     const base = this.options.backoffBaseMs ?? 200;
     const cap = this.options.backoffMaxMs ?? 5_000;
@@ -104,7 +106,7 @@ class HttpPrometheusClient implements PrometheusApi {
     }
   }
 
-  private async postOnce(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<QueryData> {
+  private async postOnce(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<Answer> {
     const http = await this.axios();
     const headers = await requestHeaders(this.config, this.env, this.address);
     if (!headers.Authorization && this.userinfo) {
@@ -122,7 +124,7 @@ class HttpPrometheusClient implements PrometheusApi {
     return this.readResponse(response);
   }
 
-  private readResponse(response: AxiosResponse<string>): QueryData {
+  private readResponse(response: AxiosResponse<string>): Answer {
     const status = response.status;
     const body = typeof response.data === 'string' ? response.data : String(response.data ?? '');
     let json: unknown;
@@ -147,7 +149,10 @@ class HttpPrometheusClient implements PrometheusApi {
     }
     const data = QueryData.safeParse(envelope.data.status === 'success' ? envelope.data.data : undefined);
     if (!data.success) throw new ProviderError(`Prometheus at ${this.address} sent an unexpected response: data.${describeZodError(data.error)}`, this.address, 'invalid_response');
-    return data.data;
+    // Warnings ride along with a success (Thanos/Mimir partial responses): kept, never dropped,
+    // so evaluation can refuse to pass on an answer that may be missing series.
+    const warnings = envelope.data.status === 'success' ? (envelope.data.warnings ?? []) : [];
+    return { data: data.data, warnings };
   }
 
   private transportError(error: AxiosError): ProviderError | RetryableError {
@@ -205,6 +210,19 @@ class HttpPrometheusClient implements PrometheusApi {
     // insecureSkipVerify is explicit in the plan; nothing else ever turns verification off.
     return new Agent({ ca, rejectUnauthorized: !this.config.insecureSkipVerify, keepAlive: true });
   }
+}
+
+/** What one API call answered: the data, and the server's warnings (empty when none). */
+interface Answer {
+  data: QueryData;
+  warnings: string[];
+}
+
+/** Attaches the server's warnings to a result array; only when there are some, as types.ts promises. */
+function withWarnings<T extends object>(result: T[], warnings: readonly string[]): T[] & { warnings?: string[] } {
+  const attached = result as T[] & { warnings?: string[] };
+  if (warnings.length > 0) attached.warnings = [...warnings];
+  return attached;
 }
 
 /** Wraps a ProviderError that may succeed on another attempt. */

@@ -236,3 +236,149 @@ describe('overallVerdict', () => {
     expect(overallVerdict([m('inconclusive'), m('fail', 'warning')])).toBe('inconclusive');
   });
 });
+
+describe('evaluateGate: non-finite baselines and sample counts are inconclusive (issue 7.5)', () => {
+  const rel = { kind: 'relative' as const, value: 0.1 };
+  const cases: Array<{ name: string; gate: Partial<GateSpec>; data: GateData; reason: string }> = [
+    {
+      name: '+Inf baseline (histogram_quantile above the top bucket) would let any canary pass',
+      gate: { baseline: 'b', maxIncrease: rel },
+      data: { at: AT, samples: [sample(99)], baseline: [sample(Infinity)] },
+      reason: 'no usable baseline: the baseline value is +Inf (not finite, e.g. histogram_quantile above the top bucket)',
+    },
+    {
+      name: '-Inf baseline with maxDecrease',
+      gate: { baseline: 'b', maxDecrease: rel },
+      data: { at: AT, samples: [sample(-5)], baseline: [sample(-Infinity)] },
+      reason: 'no usable baseline: the baseline value is -Inf (not finite, e.g. histogram_quantile above the top bucket)',
+    },
+    {
+      name: 'NaN baseline',
+      gate: { baseline: 'b', maxIncrease: rel },
+      data: { at: AT, samples: [sample(0.1)], baseline: [sample(NaN)] },
+      reason: 'no baseline: the baseline value is NaN',
+    },
+    {
+      name: 'matched multi-series baseline that is +Inf',
+      gate: { baseline: 'b', maxIncrease: rel },
+      data: { at: AT, samples: [sample(1, { pod: 'a' })], baseline: [sample(Infinity, { pod: 'a' }), sample(1, { pod: 'b' })] },
+      reason: 'no usable baseline: the baseline value is +Inf (not finite, e.g. histogram_quantile above the top bucket)',
+    },
+    {
+      name: '+Inf minSamples count is not "enough"',
+      gate: { max: 0.01, minSamples: { query: 'c', min: 50 } },
+      data: { at: AT, samples: [sample(0.001)], minSamples: [sample(Infinity)] },
+      reason: 'no usable sample count: the minSamples query returned +Inf (needs a finite count of at least 50)',
+    },
+    {
+      name: 'NaN minSamples count',
+      gate: { max: 0.01, minSamples: { query: 'c', min: 50 } },
+      data: { at: AT, samples: [sample(0.001)], minSamples: [sample(NaN)] },
+      reason: 'no sample count: the minSamples query returned no data (needs 50)',
+    },
+  ];
+  it.each(cases)('$name', ({ gate: over, data, reason }) => {
+    const m = evaluateGate(gate(over), data);
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.reason).toBe(reason);
+  });
+
+  it('a +Inf baseline is recorded as the baseline value, not hidden', () => {
+    const m = evaluateGate(gate({ baseline: 'b', maxIncrease: rel }), { at: AT, samples: [sample(1)], baseline: [sample(Infinity)] });
+    expect(m.baselineValue).toBe(Infinity);
+  });
+
+  it('a finite baseline still decides (control)', () => {
+    expect(evaluateGate(gate({ baseline: 'b', maxIncrease: rel }), { at: AT, samples: [sample(2)], baseline: [sample(1)] }).verdict).toBe('fail');
+  });
+});
+
+describe('evaluateGate: answers with warnings (partial responses, issue 7.1)', () => {
+  const warned = <T extends object>(result: T[], ...warnings: string[]): T[] & { warnings?: string[] } => Object.assign(result, { warnings });
+  const PARTIAL = 'partial response: store 10.0.0.7:10901 unavailable';
+
+  it('a pass with a warning on the main answer is inconclusive, the warning kept verbatim', () => {
+    const m = evaluateGate(gate({ max: 0.01 }), { at: AT, samples: warned([sample(0.001)], PARTIAL) });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.warnings).toEqual([PARTIAL]);
+    expect(m.value).toBe(0.001);
+    expect(m.reason).toBe(`partial answer: Prometheus sent a warning ("${PARTIAL}"), so series may be missing (prometheus.onWarnings: inconclusive); would have been pass: 0.001 <= max 0.01`);
+  });
+
+  it('a fail with a warning is inconclusive too (a missing denominator fails falsely)', () => {
+    const m = evaluateGate(gate({ max: 0.01 }), { at: AT, samples: warned([sample(0.5)], PARTIAL) });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.reason).toContain('would have been fail: 0.5 > max 0.01');
+  });
+
+  it('warnings on the baseline or the minSamples answer count as well; each kept once', () => {
+    const g = gate({ baseline: 'b', maxIncrease: { kind: 'relative', value: 0.1 }, minSamples: { query: 'c', min: 1 } });
+    const m = evaluateGate(g, { at: AT, samples: [sample(1)], baseline: warned([sample(1)], 'w1'), minSamples: warned([sample(10)], 'w1', 'w2') });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.warnings).toEqual(['w1', 'w2']);
+    expect(m.reason).toMatch(/^partial answer: Prometheus sent 2 warnings \("w1", "w2"\)/);
+  });
+
+  it('a range answer with warnings (for windows)', () => {
+    const series = warned([{ labels: {}, points: [[T - 60, 0.001], [T, 0.001]] as Array<[number, number]> }], PARTIAL);
+    const m = evaluateGate(gate({ max: 0.01, forMs: 60_000, stepMs: 60_000 }), { at: AT, range: { series, start: new Date(AT.getTime() - 60_000), end: AT, stepMs: 60_000 } });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.warnings).toEqual([PARTIAL]);
+  });
+
+  it('onWarnings: ignore judges the answer, and still records the warnings', () => {
+    const m = evaluateGate(gate({ max: 0.01, onWarnings: 'ignore' }), { at: AT, samples: warned([sample(0.001)], PARTIAL) });
+    expect(m.verdict).toBe('pass');
+    expect(m.warnings).toEqual([PARTIAL]);
+    expect(m.reason).toBe('0.001 <= max 0.01');
+  });
+
+  it('no warnings: no warnings field (control)', () => {
+    const m = evaluateGate(gate({ max: 0.01 }), { at: AT, samples: warned([sample(0.001)]) });
+    expect(m.verdict).toBe('pass');
+    expect(m).not.toHaveProperty('warnings');
+  });
+
+  it('already inconclusive: the warnings are added to the reason', () => {
+    const m = evaluateGate(gate({ max: 0.01 }), { at: AT, samples: warned([], PARTIAL) });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.reason).toBe(`no data: the query returned no series (onEmpty: inconclusive); and Prometheus sent a warning ("${PARTIAL}")`);
+  });
+});
+
+describe('evaluateGate: stale samples are inconclusive (issue 7.9)', () => {
+  const at = (value: number, ageS: number): Sample => ({ labels: {}, value, timestamp: T - ageS });
+
+  it('a sample older than maxSampleAge is inconclusive, and the reason says how old', () => {
+    const m = evaluateGate(gate({ max: 0.01, maxSampleAgeMs: 60_000 }), { at: AT, samples: [at(0.001, 300)] });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.reason).toBe('stale data: the newest sample of the query is 5m old at the query time, older than the 1m allowed (prometheus.maxSampleAge, default twice analysis.interval); would have been pass: 0.001 <= max 0.01');
+  });
+
+  it('within the limit it decides (boundary: exactly the limit is fresh enough)', () => {
+    expect(evaluateGate(gate({ max: 0.01, maxSampleAgeMs: 60_000 }), { at: AT, samples: [at(0.001, 60)] }).verdict).toBe('pass');
+    expect(evaluateGate(gate({ max: 0.01, maxSampleAgeMs: 60_000 }), { at: AT, samples: [at(0.5, 0)] }).verdict).toBe('fail');
+  });
+
+  it('a stale baseline or minSamples answer counts too', () => {
+    const g = gate({ baseline: 'b', maxIncrease: { kind: 'relative', value: 0.1 }, maxSampleAgeMs: 30_000 });
+    const m = evaluateGate(g, { at: AT, samples: [at(1, 0)], baseline: [at(1, 45)] });
+    expect(m.verdict).toBe('inconclusive');
+    expect(m.reason).toMatch(/^stale data: the newest sample of the baseline query is 45s old/);
+    const guard = gate({ max: 1, minSamples: { query: 'c', min: 1 }, maxSampleAgeMs: 30_000 });
+    expect(evaluateGate(guard, { at: AT, samples: [at(0, 0)], minSamples: [at(100, 3600)] }).reason).toMatch(/^stale data: the newest sample of the minSamples query is 1h old/);
+  });
+
+  it('a range series whose newest point is old is inconclusive; the step grid is allowed for', () => {
+    const window = (lastAgeS: number, stepMs: number) => ({
+      at: AT,
+      range: { series: [{ labels: {}, points: [[T - 600, 0.001], [T - lastAgeS, 0.001]] as Array<[number, number]> }], start: new Date(AT.getTime() - 600_000), end: AT, stepMs },
+    });
+    expect(evaluateGate(gate({ max: 0.01, forMs: 600_000, maxSampleAgeMs: 60_000 }), window(300, 60_000)).verdict).toBe('inconclusive');
+    expect(evaluateGate(gate({ max: 0.01, forMs: 600_000, maxSampleAgeMs: 60_000 }), window(90, 120_000)).verdict).toBe('pass');
+  });
+
+  it('without maxSampleAgeMs nothing is checked (hand-built specs); plans always set it', () => {
+    expect(evaluateGate(gate({ max: 0.01 }), { at: AT, samples: [at(0.001, 86_400)] }).verdict).toBe('pass');
+  });
+});

@@ -73,11 +73,18 @@ describe('defaults and conversions', () => {
       onError: PLAN_DEFAULTS.onError,
       errorTimeoutMs: PLAN_DEFAULTS.errorTimeoutMs,
     });
-    expect(loaded.prometheus).toEqual({ url: PLAN_DEFAULTS.prometheusUrl, timeoutMs: PLAN_DEFAULTS.prometheusTimeoutMs, retries: PLAN_DEFAULTS.prometheusRetries, headers: {}, insecureSkipVerify: false });
+    expect(loaded.prometheus).toEqual({ url: PLAN_DEFAULTS.prometheusUrl, timeoutMs: PLAN_DEFAULTS.prometheusTimeoutMs, retries: PLAN_DEFAULTS.prometheusRetries, headers: {}, insecureSkipVerify: false, onWarnings: 'inconclusive', maxSampleAgeMs: 2 * PLAN_DEFAULTS.intervalMs });
     expect(loaded.traffic).toEqual({ exec: ['./set-weight.sh', '{{service}}', '{{weight}}'], timeoutMs: PLAN_DEFAULTS.actionTimeoutMs, retries: PLAN_DEFAULTS.actionRetries });
     expect(loaded.rollback).toEqual({ auto: true, timeoutMs: PLAN_DEFAULTS.rollbackTimeoutMs });
     expect(loaded.approvalTimeoutMs).toBe(PLAN_DEFAULTS.approvalTimeoutMs);
-    expect(loaded.gates[0]).toMatchObject({ onEmpty: 'inconclusive', severity: 'critical' });
+    expect(loaded.gates[0]).toMatchObject({ onEmpty: 'inconclusive', severity: 'critical', onWarnings: 'inconclusive', maxSampleAgeMs: 60_000 });
+  });
+
+  it('prometheus.onWarnings and maxSampleAge reach every gate (evaluation reads them there)', () => {
+    const text = plan().replace(/^traffic:/m, 'prometheus: { onWarnings: ignore, maxSampleAge: 10m }\ntraffic:');
+    const custom = loadPlanSource(text, 'plan.yaml', { env: {} });
+    expect(custom.prometheus).toMatchObject({ onWarnings: 'ignore', maxSampleAgeMs: 600_000 });
+    expect(custom.gates[0]).toMatchObject({ onWarnings: 'ignore', maxSampleAgeMs: 600_000 });
   });
 
   it('converts durations to ms and a missing bake to 0', () => {

@@ -262,3 +262,27 @@ describe('graphUrl', () => {
     expect(url).toBe(`${base}/graph?g0.expr=rate(x%5B1m%5D)%20%3E%200&g0.range_input=1h&g0.end_input=2026-01-10%2012%3A00%3A00&g0.tab=0`);
   });
 });
+
+describe('warnings of a successful answer (Thanos/Mimir partial responses) are kept', () => {
+  const PARTIAL = 'partial response: store 10.0.0.7:10901 unavailable';
+
+  it('instant: warnings ride on the result array, verbatim', async () => {
+    handler = (_req, res) => json(res, 200, { ...vector([{ metric: {}, value: [1, '0.001'] }]), warnings: [PARTIAL, 'second'] });
+    const samples = await client().instant('q');
+    expect(samples).toHaveLength(1);
+    expect(samples.warnings).toEqual([PARTIAL, 'second']);
+  });
+
+  it('range: warnings ride on the series array', async () => {
+    handler = (_req, res) => json(res, 200, { status: 'success', warnings: [PARTIAL], data: { resultType: 'matrix', result: [] } });
+    const series = await client().range('q', new Date(100_000), new Date(130_000), 15_000);
+    expect(series.warnings).toEqual([PARTIAL]);
+  });
+
+  it('no warnings, or an empty list: no warnings property at all', async () => {
+    handler = (_req, res) => json(res, 200, vector([]));
+    expect(await client().instant('q')).not.toHaveProperty('warnings');
+    handler = (_req, res) => json(res, 200, { ...vector([]), warnings: [] });
+    expect(await client().instant('q')).not.toHaveProperty('warnings');
+  });
+});

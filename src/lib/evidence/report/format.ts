@@ -35,3 +35,10 @@ export function stepLabel(step: number | null, weight: number | null): string {
 export function chainText(chain: { intact: boolean; events: number; head: string | null; brokenAt?: number; reason?: string }): string {
   return chain.intact ? `intact: ${chain.events} events, head ${chain.head}` : `BROKEN at event #${chain.brokenAt}: ${chain.reason}`;
 }
+
+/** The reason of a measurement with the server's warnings after it, verbatim (a partial answer must show). */
+export function reasonWithWarnings(m: Pick<MeasurementRow, 'reason' | 'warnings'>): string {
+  if (m.warnings.length === 0) return m.reason;
+  const warnings = m.warnings.map((w) => JSON.stringify(w)).join(', ');
+  return `${m.reason}${m.reason ? ' ' : ''}[Prometheus warning${m.warnings.length === 1 ? '' : 's'}: ${warnings}]`;
+}

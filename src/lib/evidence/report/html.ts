@@ -5,7 +5,7 @@
  * is escaped.
  */
 import { gateChartSvg } from './chart.js';
-import { chainText, duration, formatValue, stepLabel, timeOfDay } from './format.js';
+import { chainText, duration, formatValue, reasonWithWarnings, stepLabel, timeOfDay } from './format.js';
 import { htmlEscape as esc } from './html-escape.js';
 import { REPORT_CSS } from './html-style.js';
 import type { GateReport, ReportSummary } from './summary.js';
@@ -34,6 +34,7 @@ function gateSection(gate: GateReport, s: ReportSummary): string {
   parts.push(
     `<figure class="gate-chart" data-gate="${esc(gate.name)}">${gateChartSvg(gate, s)}<figcaption class="legend"><span><i class="swatch sw-series"></i>${esc(gate.name)}</span><span><i class="swatch sw-threshold"></i>threshold</span><span><i class="swatch sw-weight"></i>canary weight (right scale)</span><span><i class="swatch sw-fail"></i>failing measurement</span></figcaption></figure>`,
   );
+  if (gate.warnings.length > 0) parts.push(`<p class="verdict-inconclusive">⚠ Prometheus warnings (partial answers, verbatim): ${gate.warnings.map((w) => `<code>${esc(w)}</code>`).join(', ')}</p>`);
   for (const [i, query] of gate.queries.entries()) {
     const link = gate.graphLinks.find((l) => l.query === query);
     parts.push(`<p class="muted">${gate.queries.length > 1 ? `Query ${i + 1}` : 'Query'} as sent${link ? ` · <a class="graph-link" href="${esc(link.url)}" rel="noreferrer noopener">Prometheus graph over the rollout</a>` : ''}</p><pre><code>${esc(query)}</code></pre>`);
@@ -44,7 +45,7 @@ function gateSection(gate: GateReport, s: ReportSummary): string {
         ['time', 'step', 'phase', 'value', 'verdict', 'reason'],
         gate.measurements.map(
           (m) =>
-            `<tr>${cell(timeOfDay(m.at), 'time')}<td>${m.phase === 'verify' ? 'rollback verification' : esc(stepLabel(m.step, m.weight))}</td><td>${m.phase}</td>${cell(formatValue(m), 'num')}<td class="verdict-${m.verdict}">${m.verdict}</td><td>${esc(m.reason)}</td></tr>`,
+            `<tr>${cell(timeOfDay(m.at), 'time')}<td>${m.phase === 'verify' ? 'rollback verification' : esc(stepLabel(m.step, m.weight))}</td><td>${m.phase}</td>${cell(formatValue(m), 'num')}<td class="verdict-${m.verdict}">${m.verdict}</td><td>${esc(reasonWithWarnings(m))}</td></tr>`,
         ),
         true,
       ),

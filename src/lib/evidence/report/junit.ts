@@ -6,7 +6,7 @@
  * build (the plan says they are reported only): a breach is written to their <system-out>.
  * Rollback verification gets its own suite.
  */
-import { formatValue, stepLabel } from './format.js';
+import { formatValue, reasonWithWarnings, stepLabel } from './format.js';
 import { exceedsFailureLimit, type MeasurementRow, type ReportSummary } from './summary.js';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 cannot hold. */
@@ -42,7 +42,8 @@ interface CaseResult {
 }
 
 function describe(m: MeasurementRow): string {
-  return `${m.at} ${m.verdict}: value ${formatValue(m)} (threshold ${m.threshold})${m.reason ? ` — ${m.reason}` : ''}`;
+  const reason = reasonWithWarnings(m);
+  return `${m.at} ${m.verdict}: value ${formatValue(m)} (threshold ${m.threshold})${reason ? ` — ${reason}` : ''}`;
 }
 
 function testCase(name: string, classname: string, severity: 'critical' | 'warning', measurements: MeasurementRow[], notReached: boolean, failureLimit = 0): CaseResult {
@@ -63,7 +64,7 @@ function testCase(name: string, classname: string, severity: 'critical' | 'warni
   }
   if (!measurements.some((m) => m.verdict === 'pass') && severity === 'critical' && !failure) {
     const worst = measurements.find((m) => m.verdict === 'error') ?? last!;
-    const message = `no passing measurement: ${worst.verdict}: ${worst.reason}`;
+    const message = `no passing measurement: ${worst.verdict}: ${reasonWithWarnings(worst)}`;
     return { xml: `    ${head}><error message="${xmlEscape(message)}" type="gate-${worst.verdict}">${xmlContent(describe(worst))}</error>${out}</testcase>`, failed: false, errored: true, skipped: false };
   }
   return { xml: `    ${head}>${out}</testcase>`, failed: false, errored: false, skipped: false };

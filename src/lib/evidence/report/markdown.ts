@@ -4,7 +4,7 @@
  * and where the evidence comes from. Every piece of recorded text is escaped: a reason or a query
  * cannot break the table or inject HTML into a rendered page.
  */
-import { chainText, duration, formatValue, stepLabel, timeOfDay } from './format.js';
+import { chainText, duration, formatValue, reasonWithWarnings, stepLabel, timeOfDay } from './format.js';
 import type { GateReport, ReportSummary } from './summary.js';
 
 /** Escapes text for a Markdown paragraph or table cell (one line, no HTML, no emphasis). */
@@ -48,6 +48,7 @@ function gateSection(gate: GateReport, lines: string[]): void {
   if (gate.description) lines.push(mdText(gate.description), '');
   lines.push(`- threshold: ${mdCode(gate.threshold || '(not recorded)')}`);
   lines.push(`- measurements: ${gate.measurements.length} (${c.pass} pass, ${c.fail} fail, ${c.inconclusive} inconclusive, ${c.error} error)`);
+  if (gate.warnings.length > 0) lines.push(`- ⚠️ Prometheus warnings (partial answers, verbatim): ${gate.warnings.map((w) => mdCode(w)).join(', ')}`);
   for (const link of gate.graphLinks) lines.push(`- ${mdLink(gate.graphLinks.length > 1 ? `Prometheus graph (query ${gate.graphLinks.indexOf(link) + 1})` : 'Prometheus graph over the rollout', link.url)}`);
   lines.push('');
   for (const [i, query] of gate.queries.entries()) {
@@ -66,7 +67,7 @@ function gateSection(gate: GateReport, lines: string[]): void {
         m.phase,
         mdText(formatValue(m)),
         VERDICT_MARK[m.verdict] ?? m.verdict,
-        mdText(m.reason),
+        mdText(reasonWithWarnings(m)),
       ]),
     ),
     '',

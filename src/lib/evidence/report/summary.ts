@@ -57,6 +57,8 @@ export interface MeasurementRow {
   threshold: string;
   reason: string;
   query: string;
+  /** The server's warnings (partial response), verbatim; empty when there were none. */
+  warnings: string[];
 }
 
 export interface GateReport {
@@ -74,6 +76,8 @@ export interface GateReport {
   graphLinks: Array<{ query: string; url: string }>;
   measurements: MeasurementRow[];
   counts: Record<Verdict, number>;
+  /** Every distinct warning Prometheus sent for this gate's queries, in the order first seen. */
+  warnings: string[];
 }
 
 export interface StepReport {
@@ -265,6 +269,7 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
         max: spec?.max ?? null,
         min: spec?.min ?? null,
         graphLinks: [],
+        warnings: [],
         measurements: [],
         counts: { pass: 0, fail: 0, inconclusive: 0, error: 0 },
       };
@@ -302,7 +307,9 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
         threshold,
         reason: str(d.reason) ?? '',
         query,
+        warnings: Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : [],
       };
+      for (const warning of row.warnings) if (!report.warnings.includes(warning)) report.warnings.push(warning);
       report.measurements.push(row);
       report.counts[row.verdict] += 1;
       // Passing measurements are in the gate sections; the timeline keeps what changed the course.
