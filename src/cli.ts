@@ -147,6 +147,21 @@ function registerCommands(program: Command, action: ActionFactory): void {
       }),
     );
 
+  program
+    .command('serve')
+    .description('HTTP server: Alertmanager webhook → emergency rollback, /metrics of every rollout in the state store, /healthz')
+    .requiredOption('--listen <addr>', 'HOST:PORT to listen on (:PORT for all interfaces)')
+    .option('--token-file <file>', 'file holding the Bearer token Alertmanager must send')
+    .option('--insecure-no-auth', 'no token (only on a loopback address)', false)
+    .option('--config <file>', 'YAML: alert label names/values and severity mapping (see docs/serve.md)')
+    .addHelpText('after', examples('rollgate serve --listen 127.0.0.1:9797 --token-file /etc/rollgate/token --state redis://redis:6379/0', 'rollgate serve --listen :9797 --token-file token --config serve.yaml --json', 'rollgate serve --listen 127.0.0.1:9797 --insecure-no-auth'))
+    .action(
+      action(async (ctx, opts: { listen: string; tokenFile?: string; insecureNoAuth: boolean; config?: string }) => {
+        const { run } = await import('./commands/serve.js');
+        return run(ctx, { listen: opts.listen, insecureNoAuth: opts.insecureNoAuth, ...(opts.tokenFile !== undefined ? { tokenFile: opts.tokenFile } : {}), ...(opts.config !== undefined ? { config: opts.config } : {}) });
+      }),
+    );
+
   registerRolloutCommands(program, action);
 }
 
