@@ -32,6 +32,8 @@ export interface StartPrometheusOptions {
   port?: number;
   /** How long to wait for /-/ready. */
   readyTimeoutMs?: number;
+  /** YAML appended to the generated config (`rule_files:`, `alerting:`). */
+  extraConfig?: string;
 }
 
 export interface OpenMetricsSeries {

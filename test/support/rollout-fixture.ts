@@ -46,9 +46,13 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   return out;
 }
 
-export async function startLiveEnv(options: { rps?: number; stateUrl?: string } = {}): Promise<LiveEnv> {
+export async function startLiveEnv(options: { rps?: number; stateUrl?: string; extraScrapeTargets?: string[]; prometheusConfig?: string } = {}): Promise<LiveEnv> {
   const service = await startTestService({ rps: options.rps ?? 100, services: [SERVICE] });
-  const prometheus = await startPrometheus({ scrapeTargets: [`127.0.0.1:${service.port}`], scrapeIntervalMs: 1_000 });
+  const prometheus = await startPrometheus({
+    scrapeTargets: [`127.0.0.1:${service.port}`, ...(options.extraScrapeTargets ?? [])],
+    scrapeIntervalMs: 1_000,
+    ...(options.prometheusConfig ? { extraConfig: options.prometheusConfig } : {}),
+  });
   const dir = mkdtempSync(join(tmpdir(), 'rollgate-live-'));
   const stateUrl = options.stateUrl ?? `file:${join(dir, 'state')}`;
 
@@ -79,7 +83,7 @@ export async function startLiveEnv(options: { rps?: number; stateUrl?: string } 
   for (;;) {
     const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent('sum(up)')}`);
     const body = (await response.json()) as { data?: { result?: Array<{ value: [number, string] }> } };
-    if (body.data?.result?.[0]?.value[1] === '1') break;
+    if (Number(body.data?.result?.[0]?.value[1]) >= 1) break;
     if (Date.now() > readyBy) throw new Error('Prometheus never scraped the test service');
     await new Promise((r) => setTimeout(r, 200));
   }

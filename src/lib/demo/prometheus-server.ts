@@ -62,6 +62,8 @@ export interface StartLocalPrometheusOptions {
   signal?: AbortSignal;
   /** Prefix of the temporary directory's name (default `rollgate-prom-`). */
   tempPrefix?: string;
+  /** YAML appended to the generated config: top-level `rule_files:` and `alerting:` sections. */
+  extraConfig?: string;
 }
 
 /** Why a start failed; `stage` tells how far it got. */
@@ -186,7 +188,7 @@ export async function startLocalPrometheus(options: StartLocalPrometheusOptions 
   const configFile = path.join(dir, 'prometheus.yml');
   let port: number;
   try {
-    await writeFile(configFile, scrapeConfig(targets, options.scrapeIntervalMs ?? 1_000, options.jobName ?? 'rollgate'));
+    await writeFile(configFile, scrapeConfig(targets, options.scrapeIntervalMs ?? 1_000, options.jobName ?? 'rollgate') + (options.extraConfig ? `${options.extraConfig.trimEnd()}\n` : ''));
     if (options.openMetrics !== undefined) {
       const scenario = path.join(dir, 'scenario.om');
       await writeFile(scenario, options.openMetrics);
