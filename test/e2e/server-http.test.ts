@@ -111,7 +111,8 @@ describe('rollgate serve: refusing to start', () => {
 describe('rollgate serve: the webhook', () => {
   it('answers 401 without a token, with a wrong token and with a token of another length; never touches the store', async () => {
     const body = payload([alert()]);
-    for (const headers of [{}, { authorization: `Bearer ${TOKEN.slice(0, -1)}x` }, { authorization: 'Bearer short' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}${TOKEN}` }]) {
+    const variants: Array<Record<string, string>> = [{}, { authorization: `Bearer ${TOKEN.slice(0, -1)}x` }, { authorization: 'Bearer short' }, { authorization: `Basic ${TOKEN}` }, { authorization: `Bearer ${TOKEN}${TOKEN}` }];
+    for (const headers of variants) {
       const answer = await post(body, headers);
       expect(answer.status).toBe(401);
       expectOneLineError(answer.text);
