@@ -163,6 +163,42 @@ function registerCommands(program: Command, action: ActionFactory): void {
     );
 
   registerRolloutCommands(program, action);
+  registerInitCommand(program, action);
+}
+
+function registerInitCommand(program: Command, action: ActionFactory): void {
+  program
+    .command('init')
+    .description('wizard that writes a commented, valid rollout plan (or SLA policy with --policy); on a terminal it asks, every question has a flag, and with --yes or without a terminal it never asks')
+    .option('--out <file>', 'where to write it (default: SERVICE-rollout.yaml, or SERVICE-sla.yaml with --policy)')
+    .option('--force', 'replace an existing file', false)
+    .option('--policy', 'write an SLA policy (kind SLAPolicy) instead of a rollout plan', false)
+    .option('--service <name>', 'the service (required when nothing is asked)')
+    .addOption(new Option('--traffic <template>', 'how the weight is applied').choices(['exec', 'http', 'nginx', 'envoy', 'http-router', 'feature-flag', 'kubectl']))
+    .option('--traffic-exec <command>', 'command that sets the weight, e.g. "./set-weight.sh {{service}} {{weight}}" (argv, no shell)')
+    .option('--traffic-http <url>', 'URL of the HTTP request that sets the weight')
+    .addOption(new Option('--steps <preset>', 'standard (10/25/50/100), fast (20/100) or blue-green (0→100)').choices(['standard', 'fast', 'blue-green']))
+    .option('--gates <list>', 'comma-separated: error-rate, p95-latency, success-rate, baseline (default: error-rate,p95-latency)')
+    .option('--approval', 'wait for a person before 100% (default)')
+    .option('--no-approval', 'go to 100% without asking anyone')
+    .option('--verify', 'after a rollback, verify that stable is healthy (default)')
+    .option('--no-verify', 'no verification after a rollback')
+    .option('--requests-metric <name>', 'request counter with service, track and code labels (default http_requests_total)')
+    .option('--latency-metric <name>', 'latency histogram, without _bucket (default http_request_duration_seconds)')
+    .option('--p95-max <seconds>', 'p95 latency threshold: 0.3 or 300ms (default 0.3)')
+    .option('--objective <percent>', '--policy: availability objective (default 99.9)')
+    .option('--window <window>', '--policy: rolling window (default 30d)')
+    .option('--latency-objective <percent>', '--policy: share of 5-minute slices under the p95 threshold (default 99)')
+    .addHelpText(
+      'after',
+      examples('rollgate init', 'rollgate init --service checkout --traffic nginx --steps fast --gates error-rate,baseline --yes', 'rollgate init --policy --service checkout --objective 99.95 --out checkout-sla.yaml --yes'),
+    )
+    .action(
+      action(async (ctx, opts: { out?: string; force: boolean; policy: boolean; service?: string; traffic?: string; trafficExec?: string; trafficHttp?: string; steps?: string; gates?: string; approval?: boolean; verify?: boolean; requestsMetric?: string; latencyMetric?: string; p95Max?: string; objective?: string; window?: string; latencyObjective?: string }) => {
+        const { run } = await import('./commands/init.js');
+        return run(ctx, opts);
+      }),
+    );
 }
 
 function registerRolloutCommands(program: Command, action: ActionFactory): void {

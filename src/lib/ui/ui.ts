@@ -45,6 +45,14 @@ export interface Choice<T> {
   name: string;
   value: T;
   description?: string;
+  /** checkbox: ticked at first */
+  checked?: boolean;
+}
+
+export interface InputOptions {
+  default?: string;
+  /** true, or what is wrong with the answer (shown under the prompt; the question is asked again). */
+  validate?: (value: string) => true | string;
 }
 
 export interface Ui {
@@ -73,7 +81,11 @@ export interface Ui {
   /** Asks yes/no. Without a person to ask: `--yes` answers yes, otherwise a UsageError. */
   confirm(message: string, options?: { default?: boolean }): Promise<boolean>;
   /** Asks to pick one. Only when canPrompt; callers decide what to do otherwise. */
-  select<T>(message: string, choices: Array<Choice<T>>): Promise<T>;
+  select<T>(message: string, choices: Array<Choice<T>>, options?: { default?: T }): Promise<T>;
+  /** Asks for a line of text. Only when canPrompt. */
+  input(message: string, options?: InputOptions): Promise<string>;
+  /** Asks to tick any of several choices. Only when canPrompt. */
+  checkbox<T>(message: string, choices: Array<Choice<T>>, options?: { required?: boolean }): Promise<T[]>;
 }
 
 const ESC = String.fromCharCode(27);
@@ -228,10 +240,26 @@ class TerminalUi implements Ui {
     return this.withSpinnerPaused(() => confirm({ message, default: options.default ?? false }, this.promptContext()));
   }
 
-  async select<T>(message: string, choices: Array<Choice<T>>): Promise<T> {
+  async select<T>(message: string, choices: Array<Choice<T>>, options: { default?: T } = {}): Promise<T> {
     if (!this.canPrompt) throw new UsageError(`${message} — no one can answer here`);
     const { select } = await import('@inquirer/prompts');
-    return this.withSpinnerPaused(() => select<T>({ message, choices }, this.promptContext()));
+    const plain = choices.map(({ checked: _checked, ...choice }) => choice);
+    return this.withSpinnerPaused(() => select<T>({ message, choices: plain, ...(options.default !== undefined ? { default: options.default } : {}) }, this.promptContext()));
+  }
+
+  async input(message: string, options: InputOptions = {}): Promise<string> {
+    if (!this.canPrompt) throw new UsageError(`${message} — no one can answer here`);
+    const { input } = await import('@inquirer/prompts');
+    const validate = options.validate;
+    return this.withSpinnerPaused(() =>
+      input({ message, ...(options.default !== undefined ? { default: options.default } : {}), ...(validate ? { validate: (value: string) => validate(value.trim()) } : {}) }, this.promptContext()),
+    ).then((answer) => answer.trim());
+  }
+
+  async checkbox<T>(message: string, choices: Array<Choice<T>>, options: { required?: boolean } = {}): Promise<T[]> {
+    if (!this.canPrompt) throw new UsageError(`${message} — no one can answer here`);
+    const { checkbox } = await import('@inquirer/prompts');
+    return this.withSpinnerPaused(() => checkbox<T>({ message, choices, required: options.required ?? false }, this.promptContext()));
   }
 
   /** A spinner redrawing under a prompt garbles both: hide it while the person answers. */
