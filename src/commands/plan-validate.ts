@@ -15,6 +15,8 @@ interface FileResult {
   steps?: number;
   gates?: number;
   issues: PlanIssue[];
+  /** Valid but probably not meant (e.g. a `for` window longer than a step's bake); never fatal. */
+  warnings: PlanIssue[];
 }
 
 export async function run(ctx: CommandContext, input: PlanValidateInput): Promise<number> {
@@ -29,12 +31,14 @@ export async function run(ctx: CommandContext, input: PlanValidateInput): Promis
       kind: checked.kind ?? null,
       ...(checked.plan ? { steps: checked.plan.steps.length, gates: checked.plan.gates.length } : {}),
       issues: checked.issues,
+      warnings: checked.warnings ?? [],
     });
   }
   const valid = results.every((result) => result.valid);
 
   // Errors go to stderr in every mode; with --json the document is the only thing on stdout.
   for (const result of results) {
+    for (const warning of result.warnings) ctx.ui.warn(`warning: ${formatPlanIssue(warning)}`);
     if (result.valid) {
       if (!ctx.global.json) ctx.ui.success(`${result.file}: valid (${result.steps} step${result.steps === 1 ? '' : 's'}, ${result.gates} gate${result.gates === 1 ? '' : 's'})`);
     } else {

@@ -116,6 +116,35 @@ describe('rollgate plan validate', () => {
     expect(messages(run.stderr)).toEqual(expectedIssues(bad));
   });
 
+  it('a gate `for` window longer than a step\'s bake is a warning: printed at file:line:col, exit 0, listed in --json', async () => {
+    const file = `${FIXTURES}/warnings/for-longer-than-bake.yaml`;
+    const run = await rollgate('plan', 'validate', file);
+    expect(run.code, run.stderr).toBe(0);
+    const warned = messages(run.stderr, 'warn');
+    expect(warned[0]).toBe(`warning: ${file}:20:11: steps[0].bake: gate "p95-latency" looks back 5m (for), longer than the 2m bake of step 1 (weight 10%): its window reaches into the traffic before the step began; bake at least 5m or shorten for`);
+    expect(warned).toHaveLength(2);
+    expect(run.stdout).toBe('');
+    const json = await rollgate('--json', 'plan', 'validate', file);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { valid: boolean; files: Array<{ warnings: Array<{ line: number; col: number; path: string }> }> };
+    expect(doc.valid).toBe(true);
+    expect(doc.files[0]!.warnings.map((w) => [w.line, w.col, w.path])).toEqual([[20, 11, 'steps[0].bake'], [23, 5, 'steps[2].weight']]);
+  });
+
+  it('a step with gates: [] is an error at its position (exit 2)', async () => {
+    const file = `${FIXTURES}/invalid/step-with-empty-gates.yaml`;
+    const run = await rollgate('plan', 'validate', file);
+    expect(run.code).toBe(2);
+    expect(messages(run.stderr)).toEqual([`${file}:16:12: steps[0].gates: is empty: a step without gates would be promoted without measuring; name at least one gate, or remove gates: to check every gate`]);
+  });
+
+  it('a YAML syntax error is reported once, where the broken token starts', async () => {
+    const file = `${FIXTURES}/invalid/yaml-unclosed-quote.yaml`;
+    const run = await rollgate('plan', 'validate', file);
+    expect(run.code).toBe(2);
+    expect(messages(run.stderr)).toEqual([`${file}:4:9: YAML syntax error: this double-quoted string is never closed: add the closing " (or remove the opening one)`]);
+  });
+
   it('reports a missing file with exit 2', async () => {
     const run = await rollgate('plan', 'validate', 'no-such-plan.yaml');
     expect(run.code).toBe(2);

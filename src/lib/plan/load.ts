@@ -17,6 +17,8 @@ import { RolloutPlanSchema } from './schema.js';
 import { fromZodIssue } from './schema-issues.js';
 import type { ResolvedPlan } from './types.js';
 import { validatePlanSemantics } from './validate.js';
+import { planWarnings } from './warnings.js';
+import { firstYamlProblem } from './yaml-errors.js';
 
 export interface LoadPlanOptions {
   /** `--set name=value` overrides of plan vars (they win over `vars:`). */
@@ -44,6 +46,8 @@ export interface PlanCheck {
   issues: PlanIssue[];
   /** Present exactly when `issues` is empty. */
   plan?: ResolvedPlan;
+  /** Valid but probably not meant (see warnings.ts); only computed for a valid plan. Never fatal. */
+  warnings?: PlanIssue[];
 }
 
 function sortByPosition(issues: PlanIssue[]): PlanIssue[] {
@@ -63,13 +67,15 @@ function dedupe(issues: PathIssue[], envIssues: PathIssue[]): PathIssue[] {
   });
 }
 
-function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssue[], sha256: string, options: LoadPlanOptions): Pick<PlanCheck, 'issues' | 'plan'> {
+function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssue[], sha256: string, options: LoadPlanOptions): Pick<PlanCheck, 'issues' | 'plan' | 'warnings'> {
   const { vars, issues: varIssues } = collectVars(data, options.set);
   const parsed = RolloutPlanSchema.safeParse(data, { reportInput: true });
   const schemaIssues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => fromZodIssue(issue, RolloutPlanSchema));
   const found = [...envIssues, ...dedupe([...varIssues, ...schemaIssues, ...validatePlanSemantics(data, vars)], envIssues)];
   if (found.length > 0 || !parsed.success) return { issues: sortByPosition(found.map((issue) => source.issue(issue))) };
-  return { issues: [], plan: resolvePlan(parsed.data, { file: source.file, sha256, vars, ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) }) };
+  const plan = resolvePlan(parsed.data, { file: source.file, sha256, vars, ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
+  const warnings = planWarnings(plan, parsed.data).map((warning) => source.issue(warning));
+  return { issues: [], plan, ...(warnings.length > 0 ? { warnings: sortByPosition(warnings) } : {}) };
 }
 
 /**
@@ -86,9 +92,8 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
   const source = new PlanSource(file, text, doc, lineCounter);
   const result = (rest: Omit<PlanCheck, 'file' | 'sha256'>): PlanCheck => ({ file, sha256, ...rest });
 
-  if (doc.errors.length > 0) {
-    return result({ issues: sortByPosition(doc.errors.map((error) => source.issueAt(error.pos[0], `YAML syntax error: ${error.message}`))) });
-  }
+  const syntax = firstYamlProblem(text, doc.errors);
+  if (syntax) return result({ issues: [source.issueAt(syntax.offset, syntax.message)] });
   if (doc.contents === null) return result({ issues: [source.issueAt(0, 'the file is empty: expected a RolloutPlan (apiVersion: rollgate/v1, kind: RolloutPlan, ...)')] });
   if (!isMap(doc.contents)) return result({ issues: [source.issueAt(doc.contents.range?.[0] ?? 0, 'expected a mapping at the top level (apiVersion: rollgate/v1, kind: RolloutPlan, ...)')] });
 

@@ -173,6 +173,10 @@ class PlanChecker {
     steps.forEach((value, index) => {
       const step = record(value);
       if (!step) return;
+      if (Array.isArray(step.gates) && step.gates.length === 0) {
+        // An empty list would bake without measuring anything and promote: never a silent pass.
+        this.add(['steps', index, 'gates'], 'is empty: a step without gates would be promoted without measuring; name at least one gate, or remove gates: to check every gate');
+      }
       list(step.gates).forEach((name, position) => {
         if (typeof name === 'string' && !gateNames.has(name)) this.add(['steps', index, 'gates', position], `unknown gate "${name}"${didYouMean(name, gateNames)}`);
       });

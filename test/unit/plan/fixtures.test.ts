@@ -57,3 +57,20 @@ describe('playbooks', () => {
     expect(readFileSync(join(PLAYBOOKS, 'canary-standard.yaml'), 'utf8').split('\n')[0]).toMatch(/^# yaml-language-server: \$schema=/);
   });
 });
+
+describe('plans with warnings', () => {
+  it.each(yamlFiles('warnings'))('%s is valid and warns exactly as its `# warn:` comments say', async (name) => {
+    const file = join('warnings', name);
+    const checked = await checkPlanFile(file, { cwd: FIXTURES, env: {} });
+    const text = readFileSync(join(FIXTURES, file), 'utf8');
+    const expected = text.split('\n').filter((line) => line.startsWith('# warn: ')).map((line) => line.slice('# warn: '.length));
+    expect(checked.issues).toEqual([]);
+    expect(checked.plan).toBeDefined();
+    expect(expected).not.toEqual([]);
+    expect((checked.warnings ?? []).map((w) => `${w.line}:${w.col}: ${w.path ? `${w.path}: ` : ''}${w.message}`)).toEqual(expected);
+  });
+
+  it('valid plans and the playbooks need no warning', async () => {
+    for (const name of yamlFiles('valid')) expect((await checkPlanFile(join('valid', name), { cwd: FIXTURES, env: {} })).warnings, name).toBeUndefined();
+  });
+});

@@ -250,12 +250,23 @@ describe('did you mean', () => {
 });
 
 describe('kinds and YAML', () => {
-  it('reports YAML syntax errors with their position', () => {
-    expect(messages('apiVersion: rollgate/v1\nkind: "RolloutPlan\n')).toEqual(['plan.yaml:3:1: YAML syntax error: Missing closing "quote']);
-    expect(messages('apiVersion: rollgate/v1\nkind:\n\t- RolloutPlan\n')).toEqual(['plan.yaml:3:1: YAML syntax error: Tabs are not allowed as indentation']);
+  it('reports a YAML syntax error where the broken token starts, in words a person can act on', () => {
+    expect(messages('apiVersion: rollgate/v1\nkind: "RolloutPlan\n')).toEqual(['plan.yaml:2:7: YAML syntax error: this double-quoted string is never closed: add the closing " (or remove the opening one)']);
+    expect(messages('apiVersion: rollgate/v1\nkind:\n\t- RolloutPlan\n')).toEqual(['plan.yaml:3:1: YAML syntax error: a tab is used for indentation: YAML indents with spaces only']);
+  });
+  it('an unclosed quote on line 4 is reported at 4:col, not at the end of the file, and only once (issue 7.13)', () => {
+    const lines = ['apiVersion: rollgate/v1', 'kind: RolloutPlan', 'metadata:', "  name: 'checkout-v2", '  service: checkout', 'traffic:', '  exec: ["true"]', 'gates: []', ''];
+    expect(messages(lines.join('\n'))).toEqual([`plan.yaml:4:9: YAML syntax error: this single-quoted string is never closed: add the closing ' (write '' for a quote inside it)`]);
+    lines[3] = '  name: "checkout-v2';
+    expect(messages(lines.join('\n'))).toEqual(['plan.yaml:4:9: YAML syntax error: this double-quoted string is never closed: add the closing " (or remove the opening one)']);
+  });
+  it('an unclosed [ or { is reported at the bracket; a quote left open inside a list at the quote', () => {
+    expect(messages('a: 1\ntraffic:\n  exec: ["./x", "{{weight}}"\ngates: []\n')).toEqual(['plan.yaml:3:9: YAML syntax error: this [ list is never closed: add the closing ] (or write the list one "- item" per line)']);
+    expect(messages('metadata: { name: x, service: y\nkind: z\n')).toEqual(['plan.yaml:1:11: YAML syntax error: this { mapping is never closed: add the closing } (quote values holding "{", "}" or ",")']);
+    expect(messages('a: 1\nb: c: d\n')).toEqual(['plan.yaml:2:4: YAML syntax error: a value holds ": ", which YAML reads as a nested mapping: quote the value']);
   });
   it('refuses several documents in one file', () => {
-    expect(messages(`${plan()}---\n${plan()}`)[0]).toMatch(/YAML syntax error: Source contains multiple documents/);
+    expect(messages(`${plan()}---\n${plan()}`)[0]).toMatch(/YAML syntax error: the file holds several YAML documents \(---\): a plan is one document/);
   });
   it('dispatches on kind: SLAPolicy is reported as not supported yet', () => {
     const checked = checkPlanSource('apiVersion: rollgate/v1\nkind: SLAPolicy\n', 'policy.yaml');
