@@ -25,6 +25,8 @@ export interface PrometheusServer {
 export interface StartPrometheusOptions {
   /** OpenMetrics text (ending in `# EOF`) to backfill before start; see renderOpenMetrics(). */
   openMetrics?: string;
+  /** Longest backfilled block (e.g. `720h`): weeks of data in the default 2h blocks are slow to write and to query. */
+  maxBlockDuration?: string;
   /** host:port targets to scrape. */
   scrapeTargets?: string[];
   scrapeIntervalMs?: number;

@@ -46,6 +46,11 @@ export interface StartLocalPrometheusOptions {
   promtool?: string;
   /** OpenMetrics text (ending in `# EOF`) to backfill before start. */
   openMetrics?: string;
+  /**
+   * Longest TSDB block promtool writes (its hidden `--max-block-duration`, e.g. `720h`); default 2h
+   * blocks. Weeks of backfill in 2h blocks take minutes to write and slow every query down.
+   */
+  maxBlockDuration?: string;
   /** host:port targets to scrape; none: nothing is scraped. */
   scrapeTargets?: string[];
   /** Default 1000 (Prometheus takes whole seconds). */
@@ -165,9 +170,10 @@ function scrapeConfig(targets: string[], intervalMs: number, jobName: string): s
 }
 
 /** Turns OpenMetrics text into TSDB blocks in `dataDir`; without blocking the event loop. */
-function backfill(promtool: string, scenario: string, dataDir: string): Promise<void> {
+function backfill(promtool: string, scenario: string, dataDir: string, maxBlockDuration?: string): Promise<void> {
+  const args = ['tsdb', 'create-blocks-from', 'openmetrics', ...(maxBlockDuration ? [`--max-block-duration=${maxBlockDuration}`] : []), scenario, dataDir];
   return new Promise((resolve, reject) => {
-    execFile(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', scenario, dataDir], { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(promtool, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) return resolve();
       const status = typeof error.code === 'number' ? error.code : (error.signal ?? error.code);
       reject(new PrometheusStartError(`promtool create-blocks-from openmetrics failed (${status}): ${stderr || stdout || error.message}`, 'backfill_failed', 'before_start', '', '', { cause: error }));
@@ -192,7 +198,7 @@ export async function startLocalPrometheus(options: StartLocalPrometheusOptions 
     if (options.openMetrics !== undefined) {
       const scenario = path.join(dir, 'scenario.om');
       await writeFile(scenario, options.openMetrics);
-      await backfill(options.promtool ?? 'promtool', scenario, dataDir);
+      await backfill(options.promtool ?? 'promtool', scenario, dataDir, options.maxBlockDuration);
     }
     port = options.port ?? (await freePort());
   } catch (error) {
