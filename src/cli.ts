@@ -47,6 +47,7 @@ function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Co
     .option('--yes', 'consent to any confirmation when not interactive', false)
     .option('--state <url>', 'state store: file:./.rollgate (default) or redis://host:port/db (env ROLLGATE_STATE)')
     .option('--prometheus <url>', 'Prometheus base URL, overrides the plan (env ROLLGATE_PROMETHEUS_URL)')
+    .option('--policy <file>', 'a RolloutPolicy enforced on plan validate/show and rollout run (env ROLLGATE_POLICY)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -87,7 +88,7 @@ function registerCommands(program: Command, action: ActionFactory): void {
     .description('schema and semantic checks of plans and policies, PromQL syntax included')
     .argument('<file...>', 'plan or policy files')
     .option('--set <name=value>', 'override a plan var (repeatable)', collect)
-    .addHelpText('after', examples('rollgate plan validate plan.yaml', 'rollgate plan validate playbooks/*.yaml --json', 'rollgate plan validate plan.yaml --set version=v3'))
+    .addHelpText('after', examples('rollgate plan validate plan.yaml', 'rollgate plan validate playbooks/*.yaml --json', 'rollgate plan validate plan.yaml --policy playbooks/org-policy.yaml'))
     .action(
       action(async (ctx, files: string[], opts: { set?: string[] }) => {
         const { run } = await import('./commands/plan-validate.js');
@@ -99,7 +100,7 @@ function registerCommands(program: Command, action: ActionFactory): void {
     .description('the resolved plan: steps, bake times, gates, minimum duration, worst-case detection time per gate')
     .argument('<file>', 'plan file')
     .option('--set <name=value>', 'override a plan var (repeatable)', collect)
-    .addHelpText('after', examples('rollgate plan show plan.yaml', 'rollgate plan show plan.yaml --json | jq .steps'))
+    .addHelpText('after', examples('rollgate plan show plan.yaml', 'rollgate plan show plan.yaml --json | jq .steps', 'ROLLGATE_POLICY=org-policy.yaml rollgate plan show plan.yaml'))
     .action(
       action(async (ctx, file: string, opts: { set?: string[] }) => {
         const { run } = await import('./commands/plan-show.js');
@@ -109,9 +110,9 @@ function registerCommands(program: Command, action: ActionFactory): void {
 
   program
     .command('schema')
-    .description('JSON Schema of the plan or policy format, for editor completion')
-    .argument('<kind>', 'plan | policy')
-    .addHelpText('after', examples('rollgate schema plan > rollgate-plan.schema.json', 'rollgate schema plan | jq .properties.steps'))
+    .description('JSON Schema of the plan, SLA policy or rollout policy format, for editor completion')
+    .argument('<kind>', 'plan | policy | rollout-policy')
+    .addHelpText('after', examples('rollgate schema plan > rollgate-plan.schema.json', 'rollgate schema rollout-policy > rollgate-rollout-policy.schema.json', 'rollgate schema plan | jq .properties.steps'))
     .action(
       action(async (ctx, kind: string) => {
         const { run } = await import('./commands/schema.js');
@@ -211,11 +212,13 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .addOption(new Option('--on-approval <mode>', 'at an approval step: prompt/wait for `rollout approve`, or exit 5 and resume later').choices(['wait', 'exit']).default('wait'))
     .option('--approval-timeout <duration>', 'how long to wait for an approval (default: plan, else 24h)')
     .option('--dry-run', 'evaluate gates but run no action and change no traffic', false)
-    .addHelpText('after', examples('rollgate rollout run plan.yaml', 'CI=1 rollgate rollout run plan.yaml --on-approval exit --json', 'rollgate rollout run plan.yaml --state redis://redis:6379/0 --set version=v2'))
+    .option('--override-freeze', "start even inside a freeze window of the --policy (needs --reason; recorded in the evidence)", false)
+    .option('--reason <text>', 'why the freeze is overridden')
+    .addHelpText('after', examples('rollgate rollout run plan.yaml', 'CI=1 rollgate rollout run plan.yaml --on-approval exit --json', 'rollgate rollout run plan.yaml --policy org-policy.yaml --override-freeze --reason "hotfix INC-1234"'))
     .action(
-      action(async (ctx, file: string, opts: { set?: string[]; onApproval: 'wait' | 'exit'; approvalTimeout?: string; dryRun: boolean }) => {
+      action(async (ctx, file: string, opts: { set?: string[]; onApproval: 'wait' | 'exit'; approvalTimeout?: string; dryRun: boolean; overrideFreeze: boolean; reason?: string }) => {
         const { run } = await import('./commands/rollout-run.js');
-        return run(ctx, { file, set: opts.set ?? [], onApproval: opts.onApproval, approvalTimeout: opts.approvalTimeout, dryRun: opts.dryRun });
+        return run(ctx, { file, set: opts.set ?? [], onApproval: opts.onApproval, approvalTimeout: opts.approvalTimeout, dryRun: opts.dryRun, overrideFreeze: opts.overrideFreeze, reason: opts.reason });
       }),
     );
   rollout

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   yes: boolean;
   state?: string;
   prometheus?: string;
+  /** --policy FILE: a RolloutPolicy enforced on plan validate/show and rollout run. */
+  policy?: string;
 }
 
 /** What every command receives: the Ui to render through, the global flags, and the process surroundings. */
@@ -45,3 +47,16 @@ export function parseSetFlags(values: string[] | undefined): Record<string, stri
   return vars;
 }
 
+
+/** --policy > ROLLGATE_POLICY; undefined when no policy applies. */
+export function policyFile(ctx: Pick<CommandContext, 'global' | 'env'>): string | undefined {
+  return ctx.global.policy ?? (ctx.env.ROLLGATE_POLICY || undefined);
+}
+
+/** The RolloutPolicy in force, loaded (and validated, exit 2) only when one is given. */
+export async function loadPolicyInForce(ctx: Pick<CommandContext, 'global' | 'env' | 'cwd'>) {
+  const file = policyFile(ctx);
+  if (file === undefined) return undefined;
+  const { loadPolicy } = await import('../lib/policy/load.js');
+  return loadPolicy(file, { cwd: ctx.cwd, env: ctx.env });
+}

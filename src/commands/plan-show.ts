@@ -2,8 +2,9 @@
 import { formatDuration } from '../lib/duration.js';
 import { ExitCode } from '../lib/errors.js';
 import { loadPlan } from '../lib/plan/load.js';
+import type { ResolvedPlan } from '../lib/plan/types.js';
 import { summarizePlan } from '../lib/plan/summary.js';
-import { parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
+import { loadPolicyInForce, parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
 
 export interface PlanShowInput {
   file: string;
@@ -12,15 +13,19 @@ export interface PlanShowInput {
 
 export async function run(ctx: CommandContext, input: PlanShowInput): Promise<number> {
   const prometheusUrl = prometheusOverride(ctx);
-  const plan = await loadPlan(input.file, { set: parseSetFlags(input.set), env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) });
+  const options = { set: parseSetFlags(input.set), env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) };
+  const policy = await loadPolicyInForce(ctx);
+  // With a policy, a plan that breaks any of its rules is refused like an invalid one (exit 2).
+  const plan: ResolvedPlan = policy ? await (await import('../lib/policy/enforce.js')).loadPlanUnderPolicy(input.file, options, policy) : await loadPlan(input.file, options);
   const summary = summarizePlan(plan);
   if (ctx.global.json) {
-    ctx.ui.json({ plan, summary });
+    ctx.ui.json({ plan, summary, ...(policy ? { policy: { name: policy.name, file: policy.file, sha256: policy.sha256, violations: [] } } : {}) });
     return ExitCode.ok;
   }
   const { ui } = ctx;
   ui.out(`${plan.name} (service ${plan.service}) — ${plan.file}`);
   ui.out(`Prometheus: ${plan.prometheus.url}, analysis every ${formatDuration(plan.analysis.intervalMs)}`);
+  if (policy) ui.out(`Policy: ${policy.name} (${policy.file}, sha256 ${policy.sha256.slice(0, 12)}): every rule met`);
   ui.out('');
   ui.out(
     ui.table(

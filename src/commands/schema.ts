@@ -13,6 +13,11 @@ export async function run(ctx: CommandContext, input: SchemaInput): Promise<numb
     ctx.ui.out(JSON.stringify(rolloutPlanJsonSchema(), null, 2));
     return ExitCode.ok;
   }
+  if (input.kind === 'rollout-policy') {
+    const { rolloutPolicyJsonSchema } = await import('../lib/policy/schema.js');
+    ctx.ui.out(JSON.stringify(rolloutPolicyJsonSchema(), null, 2));
+    return ExitCode.ok;
+  }
   if (input.kind === 'policy') throw new UsageError('schema policy: SLA policies are not supported by this version of rollgate yet', 'rollgate schema plan prints the RolloutPlan schema');
-  throw new UsageError(`schema: unknown kind "${input.kind}"`, 'use: rollgate schema plan');
+  throw new UsageError(`schema: unknown kind "${input.kind}"`, 'use: rollgate schema plan | policy | rollout-policy');
 }

@@ -32,7 +32,7 @@ export class RollgateError extends Error {
 /** Bad flags or arguments. */
 export class UsageError extends RollgateError {
   override readonly exitCode = ExitCode.usage;
-  override readonly kind = 'usage';
+  override readonly kind: string = 'usage';
 }
 
 /** One problem found in a plan or policy file, with its position in the YAML source. */
@@ -53,10 +53,20 @@ export function formatPlanIssue(issue: PlanIssue): string {
 /** An invalid plan or policy: carries every problem of the file, not just the first. */
 export class PlanError extends RollgateError {
   override readonly exitCode = ExitCode.usage;
-  override readonly kind = 'plan';
+  override readonly kind: string = 'plan';
   constructor(readonly issues: PlanIssue[]) {
     super(issues.map(formatPlanIssue).join('\n'));
   }
+}
+
+/** A valid plan that breaks a RolloutPolicy rule; every violation at the plan node that breaks it. */
+export class PolicyViolationError extends PlanError {
+  override readonly kind = 'policy';
+}
+
+/** `rollout run` inside a freeze window of the RolloutPolicy, without `--override-freeze`. */
+export class FreezeWindowError extends UsageError {
+  override readonly kind = 'freeze';
 }
 
 /** Prometheus (or a compatible server) could not give an answer: unreachable, timeout, 5xx, bad JSON, API error. */
@@ -125,7 +135,7 @@ export function isCommanderError(error: unknown): error is { code: string; exitC
 export const EXIT_CODE_TABLE: ReadonlyArray<readonly [number, string]> = [
   [0, 'success: valid, gates passed, promoted, compliant, evidence intact'],
   [1, 'the governed thing failed: a gate failed, the rollout was rolled back, an SLO is violated, evidence was tampered with'],
-  [2, 'usage or input error: bad flags, invalid plan or policy (nothing was changed)'],
+  [2, 'usage or input error: bad flags, invalid plan or policy, a policy violation or freeze window (nothing was changed)'],
   [3, 'no verdict could be reached: Prometheus or the state store unreachable, inconclusive beyond the plan\'s limits'],
   [4, 'rollback failed or is incomplete: traffic may not be restored — a human must act now'],
   [5, 'paused: waiting for approval (with --on-approval exit)'],

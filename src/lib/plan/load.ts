@@ -13,7 +13,7 @@ import { interpolateTree } from './env-interpolation.js';
 import { checkSetOverrides, collectVars } from './plan-vars.js';
 import { formatPath, PlanSource, type PathIssue } from './positions.js';
 import { resolvePlan } from './resolve.js';
-import { RolloutPlanSchema } from './schema.js';
+import { RolloutPlanSchema, type RawRolloutPlan } from './schema.js';
 import { fromZodIssue } from './schema-issues.js';
 import type { ResolvedPlan } from './types.js';
 import { validatePlanSemantics } from './validate.js';
@@ -32,7 +32,7 @@ export interface LoadPlanOptions {
 }
 
 /** The kinds of document rollgate knows; only RolloutPlan is supported by this version. */
-export const DOCUMENT_KINDS = ['RolloutPlan', 'SLAPolicy'] as const;
+export const DOCUMENT_KINDS = ['RolloutPlan', 'SLAPolicy', 'RolloutPolicy'] as const;
 
 /** What checking one file found: its issues, or the resolved plan when there are none. */
 export interface PlanCheck {
@@ -48,9 +48,13 @@ export interface PlanCheck {
   plan?: ResolvedPlan;
   /** Valid but probably not meant (see warnings.ts); only computed for a valid plan. Never fatal. */
   warnings?: PlanIssue[];
+  /** The parsed file with positions, when the plan is valid (policy checks point into it). */
+  source?: PlanSource;
+  /** The plan as written (after `${ENV}` interpolation), when it is valid. */
+  raw?: RawRolloutPlan;
 }
 
-function sortByPosition(issues: PlanIssue[]): PlanIssue[] {
+export function sortByPosition(issues: PlanIssue[]): PlanIssue[] {
   // Array.prototype.sort is stable: issues at one position keep the order they were found in.
   return [...issues].sort((a, b) => a.line - b.line || a.col - b.col);
 }
@@ -78,44 +82,65 @@ function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssu
   return { issues: [], plan, ...(warnings.length > 0 ? { warnings: sortByPosition(warnings) } : {}) };
 }
 
+/** A YAML file parsed with positions and `${ENV}` interpolated, or the issues that stopped it. */
+export type ParsedYaml =
+  | { ok: true; source: PlanSource; data: unknown; envIssues: PathIssue[]; sha256: string; kind?: string }
+  | { ok: false; sha256: string; issues: PlanIssue[] };
+
 /**
- * Checks a plan given as text or bytes; never throws on any content (issues are returned).
- * `file` is only used in messages and in the resolved plan.
+ * The part of loading every rollgate document shares (plans, rollout policies): read the bytes
+ * once (sha256), parse YAML with positions, interpolate `${ENV}`, take the plain data and its
+ * `kind:`. `expected` names the document in messages about an empty or non-mapping file.
  */
-export function checkPlanSource(content: string | Uint8Array, file: string, options: LoadPlanOptions = {}): PlanCheck {
-  checkSetOverrides(options.set ?? {});
+export function parseYamlSource(content: string | Uint8Array, file: string, env: NodeJS.ProcessEnv, expected = 'a RolloutPlan (apiVersion: rollgate/v1, kind: RolloutPlan, ...)'): ParsedYaml {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const text = typeof content === 'string' ? content : new TextDecoder('utf-8').decode(content);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
   const source = new PlanSource(file, text, doc, lineCounter);
-  const result = (rest: Omit<PlanCheck, 'file' | 'sha256'>): PlanCheck => ({ file, sha256, ...rest });
+  const failed = (issues: PlanIssue[]): ParsedYaml => ({ ok: false, sha256, issues: sortByPosition(issues) });
 
   const syntax = firstYamlProblem(text, doc.errors);
-  if (syntax) return result({ issues: [source.issueAt(syntax.offset, syntax.message)] });
-  if (doc.contents === null) return result({ issues: [source.issueAt(0, 'the file is empty: expected a RolloutPlan (apiVersion: rollgate/v1, kind: RolloutPlan, ...)')] });
-  if (!isMap(doc.contents)) return result({ issues: [source.issueAt(doc.contents.range?.[0] ?? 0, 'expected a mapping at the top level (apiVersion: rollgate/v1, kind: RolloutPlan, ...)')] });
+  if (syntax) return failed([source.issueAt(syntax.offset, syntax.message)]);
+  if (doc.contents === null) return failed([source.issueAt(0, `the file is empty: expected ${expected}`)]);
+  if (!isMap(doc.contents)) return failed([source.issueAt(doc.contents.range?.[0] ?? 0, `expected a mapping at the top level (${expected.replace(/^an? \w+ \((.*)\)$/, '$1')})`)]);
 
-  const envIssues = interpolateTree(doc.contents, options.env ?? process.env);
+  const envIssues = interpolateTree(doc.contents, env);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
   } catch (error) {
     // toJS refuses alias bombs and dangling aliases; report them like syntax errors.
-    return result({ issues: [source.issueAt(0, `YAML error: ${error instanceof Error ? error.message : String(error)}`)] });
+    return failed([source.issueAt(0, `YAML error: ${error instanceof Error ? error.message : String(error)}`)]);
   }
-
-  // Dispatch on kind: leaves room for SLAPolicy, which this version does not load yet.
   const kind = (data as { kind?: unknown }).kind;
-  const declaredKind = typeof kind === 'string' ? kind : undefined;
+  return { ok: true, source, data, envIssues, sha256, ...(typeof kind === 'string' ? { kind } : {}) };
+}
+
+/**
+ * Checks a plan given as text or bytes; never throws on any content (issues are returned).
+ * `file` is only used in messages and in the resolved plan.
+ */
+export function checkPlanSource(content: string | Uint8Array, file: string, options: LoadPlanOptions = {}): PlanCheck {
+  checkSetOverrides(options.set ?? {});
+  const parsed = parseYamlSource(content, file, options.env ?? process.env);
+  if (!parsed.ok) return { file, sha256: parsed.sha256, issues: parsed.issues };
+  const { source, data, envIssues, sha256, kind: declaredKind } = parsed;
+  const result = (rest: Omit<PlanCheck, 'file' | 'sha256'>): PlanCheck => ({ file, sha256, ...rest });
+
+  // Dispatch on kind: RolloutPolicy files are checked by src/lib/policy (plan validate sends them there).
   if (declaredKind === 'SLAPolicy') {
     return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'SLA policies are not supported by this version of rollgate yet; it loads RolloutPlan only' })] });
+  }
+  if (declaredKind === 'RolloutPolicy') {
+    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'a RolloutPolicy is not a plan: give it with --policy FILE (or ROLLGATE_POLICY); `rollgate plan validate` checks it on its own' })] });
   }
   if (declaredKind !== undefined && declaredKind !== 'RolloutPlan') {
     return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: `"${declaredKind}" is not a kind rollgate knows${didYouMean(declaredKind, DOCUMENT_KINDS)}; this version loads RolloutPlan` })] });
   }
-  return result({ ...(declaredKind ? { kind: declaredKind } : {}), ...checkRolloutPlan(source, data, envIssues, sha256, options) });
+  const checked = checkRolloutPlan(source, data, envIssues, sha256, options);
+  return result({ ...(declaredKind ? { kind: declaredKind } : {}), ...checked, ...(checked.plan ? { source, raw: data as RawRolloutPlan } : {}) });
 }
 
 const READ_ERRORS: Record<string, string> = {

@@ -18,7 +18,7 @@ export const Percent = z
   .union([z.number(), z.string().regex(/^\s*\d+(?:\.\d+)?\s*%?\s*$/, { message: 'expected a percentage such as 10 or 10%' })])
   .describe('a percentage: 10 or "10%"');
 
-const Name = z
+export const Name = z
   .string()
   .min(1)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'use letters, digits, ".", "_" and "-", starting with a letter or digit' });

@@ -39,6 +39,8 @@ export interface SessionOptions {
   runner: Partial<RunnerOptions>;
   prompter?: Prompter;
   onEvent: (event: RolloutEvent) => void;
+  /** The RolloutPolicy the rollout starts under (name, sha256, freeze override): recorded in rollout.started. */
+  policy?: Record<string, unknown>;
 }
 
 export interface SessionResult extends RolloutOutcome {
@@ -212,6 +214,7 @@ export async function startSession(plan: ResolvedPlan, options: SessionOptions):
       stateStore: store.url,
       prometheus: rt.prometheus.url,
       dryRun: rt.options.dryRun,
+      ...(options.policy ? { policy: options.policy } : {}),
     });
     return sessionHandle(rt, owner, () => driveRollout(rt));
   } catch (error) {

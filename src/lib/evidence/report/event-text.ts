@@ -1,4 +1,5 @@
 /** One line per event for the timeline: what happened, with the numbers that matter. */
+import { policyFromStarted } from './policy-text.js';
 import { EventType } from '../../rollout/events.js';
 import type { RolloutEvent } from '../../state/types.js';
 import { formatNumber } from './format.js';
@@ -21,11 +22,19 @@ function valueText(value: unknown): string {
   return typeof value === 'number' ? formatNumber(value) : value === null || value === undefined ? 'no value' : s(value);
 }
 
+/** `, policy org-guardrails, freeze "year-end" overridden by alice@laptop: hotfix` */
+function policyNote(value: unknown): string {
+  const policy = policyFromStarted({ policy: value });
+  if (!policy) return '';
+  const freeze = policy.freeze?.overridden ? `, freeze ${policy.freeze.windows.map((w) => `"${w.name}"`).join(', ')} overridden by ${policy.freeze.by ?? 'unknown'}: ${policy.freeze.reason ?? ''}` : '';
+  return `, policy ${policy.name}${freeze}`;
+}
+
 export function describeEvent(event: RolloutEvent): string {
   const d = event.data;
   switch (event.type) {
     case EventType.started:
-      return `plan ${s(d.planName)} (sha256 ${s(d.planSha256).slice(0, 12)}…) by ${s(d.operator)}, rollgate ${s(d.toolVersion)}${d.dryRun === true ? ', dry run' : ''}`;
+      return `plan ${s(d.planName)} (sha256 ${s(d.planSha256).slice(0, 12)}…) by ${s(d.operator)}, rollgate ${s(d.toolVersion)}${d.dryRun === true ? ', dry run' : ''}${policyNote(d.policy)}`;
     case EventType.resumed:
       return `resumed by ${s(d.by)} (was ${s(d.fromStatus)})`;
     case EventType.stepStarted:

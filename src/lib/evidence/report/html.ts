@@ -6,6 +6,7 @@
  */
 import { gateChartSvg } from './chart.js';
 import { chainText, duration, formatValue, reasonWithWarnings, stepLabel, timeOfDay } from './format.js';
+import { policyText } from './policy-text.js';
 import { htmlEscape as esc } from './html-escape.js';
 import { REPORT_CSS } from './html-style.js';
 import type { GateReport, ReportSummary } from './summary.js';
@@ -69,6 +70,7 @@ export function renderHtml(s: ReportSummary): string {
     ['plan', `${esc(s.planName ?? '')} <code>${esc(s.planFile ?? '')}</code>`],
     ['plan sha256', `<code>${esc(s.planSha256 ?? 'not recorded')}</code>`],
     ['operator', esc(s.operator ?? 'not recorded')],
+    ...(s.policy ? [['rollout policy', esc(policyText(s.policy))] as [string, string]] : []),
     ['rollgate version', esc(s.toolVersion ?? 'not recorded')],
     ['state store', `<code>${esc(s.stateStore ?? 'not recorded')}</code>`],
     ['Prometheus', `<code>${esc(s.prometheusUrl ?? 'not recorded')}</code>`],

@@ -7,6 +7,7 @@
  * Rollback verification gets its own suite.
  */
 import { formatValue, reasonWithWarnings, stepLabel } from './format.js';
+import { policyText } from './policy-text.js';
 import { exceedsFailureLimit, type MeasurementRow, type ReportSummary } from './summary.js';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 cannot hold. */
@@ -91,7 +92,7 @@ export function renderJunit(s: ReportSummary): string {
     errors += cases.filter((c) => c.errored).length;
     skipped += cases.filter((c) => c.skipped).length;
   };
-  const common = { rolloutId: s.rolloutId, planSha256: s.planSha256 ?? '', outcome: s.outcome, evidenceChain: s.chain.intact ? `intact, head ${s.chain.head}` : `broken at event #${s.chain.brokenAt}` };
+  const common = { rolloutId: s.rolloutId, planSha256: s.planSha256 ?? '', outcome: s.outcome, evidenceChain: s.chain.intact ? `intact, head ${s.chain.head}` : `broken at event #${s.chain.brokenAt}`, ...(s.policy ? { rolloutPolicy: policyText(s.policy) } : {}) };
 
   for (const step of s.steps) {
     const cases = step.gates.map((name) => {

@@ -5,6 +5,7 @@
  * cannot break the table or inject HTML into a rendered page.
  */
 import { chainText, duration, formatValue, reasonWithWarnings, stepLabel, timeOfDay } from './format.js';
+import { policyText } from './policy-text.js';
 import type { GateReport, ReportSummary } from './summary.js';
 
 /** Escapes text for a Markdown paragraph or table cell (one line, no HTML, no emphasis). */
@@ -92,6 +93,7 @@ export function renderMarkdown(s: ReportSummary): string {
         ['plan', `${mdText(s.planName ?? '')} (${mdCode(s.planFile ?? '')})`],
         ['plan sha256', mdCode(s.planSha256 ?? 'not recorded')],
         ['operator', mdText(s.operator ?? 'not recorded')],
+        ...(s.policy ? [['rollout policy', mdText(policyText(s.policy))]] : []),
         ['rollgate version', mdText(s.toolVersion ?? 'not recorded')],
         ['state store', mdCode(s.stateStore ?? 'not recorded')],
         ['Prometheus', mdCode(s.prometheusUrl ?? 'not recorded')],

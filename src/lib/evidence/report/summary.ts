@@ -18,6 +18,7 @@ import { isTerminal, reduceEvents } from '../../rollout/reduce.js';
 import type { RolloutEvent, RolloutStatus } from '../../state/types.js';
 import { verifyChain, type ChainVerdict } from '../chain.js';
 import { describeEvent } from './event-text.js';
+import { policyFromStarted, type PolicyReport } from './policy-text.js';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error';
 
@@ -131,6 +132,8 @@ export interface ReportSummary {
   stateStore: string | null;
   prometheusUrl: string | null;
   dryRun: boolean;
+  /** The RolloutPolicy the rollout started under (--policy): its sha256 and any freeze override. */
+  policy: PolicyReport | null;
   /** Critical failures tolerated per gate per step (the plan's analysis.failureLimit). */
   failureLimit: number;
   status: RolloutStatus;
@@ -434,6 +437,7 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
     stateStore: str(started.stateStore),
     prometheusUrl,
     dryRun: started.dryRun === true,
+    policy: policyFromStarted(started),
     failureLimit,
     status,
     stillRunning: !isTerminal(status),
