@@ -149,6 +149,24 @@ function registerCommands(program: Command, action: ActionFactory): void {
     );
 
   program
+    .command('dashboard')
+    .description('Grafana dashboard JSON for a rollout plan (gates, canary weight and status) or an SLA policy (SLI, error budget, burn rates, rules)')
+    .argument('<file>', 'plan or SLA policy (SLAPolicy, Sloth prometheus/v1, OpenSLO v1)')
+    .option('--out <file>', 'write to this file (atomically) instead of stdout')
+    .option('--force', 'replace an existing --out file', false)
+    .option('--datasource <uid>', 'Prometheus datasource UID preselected in the dashboard\'s datasource variable')
+    .option('--recording-rules', 'SLA policy: query the series `rollgate sla rules` records instead of the raw series', false)
+    .option('--runbook <url>', 'link to the runbook on the dashboard (policies also link each SLO\'s runbook_url)')
+    .option('--set <name=value>', 'override a plan var (repeatable)', collect)
+    .addHelpText('after', examples('rollgate dashboard plan.yaml --out rollout-dashboard.json', 'rollgate dashboard checkout-sla.yaml --datasource prometheus-main --recording-rules > slo.json', 'rollgate dashboard plan.yaml --runbook https://runbooks.example/checkout --out rollout.json --force'))
+    .action(
+      action(async (ctx, file: string, opts: { out?: string; force: boolean; datasource?: string; recordingRules: boolean; runbook?: string; set?: string[] }) => {
+        const { run } = await import('./commands/dashboard.js');
+        return run(ctx, { file, force: opts.force, recordingRules: opts.recordingRules, set: opts.set ?? [], ...(opts.out !== undefined ? { out: opts.out } : {}), ...(opts.datasource !== undefined ? { datasource: opts.datasource } : {}), ...(opts.runbook !== undefined ? { runbook: opts.runbook } : {}) });
+      }),
+    );
+
+  program
     .command('serve')
     .description('HTTP server: Alertmanager webhook → emergency rollback, /metrics of every rollout in the state store, /healthz')
     .requiredOption('--listen <addr>', 'HOST:PORT to listen on (:PORT for all interfaces)')

@@ -47,7 +47,7 @@ export async function run(ctx: CommandContext, options: EvidenceReportOptions): 
   return ExitCode.ok;
 }
 
-async function checkOutFile(file: string, shown: string, force: boolean): Promise<void> {
+export async function checkOutFile(file: string, shown: string, force: boolean): Promise<void> {
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat?.isDirectory()) throw new UsageError(`--out ${shown} is a directory`, 'name a file, e.g. --out report.html');
   if (stat && !force) throw new UsageError(`--out ${shown} already exists; not overwriting it`, 'pass --force to replace it');
@@ -59,7 +59,7 @@ async function checkOutFile(file: string, shown: string, force: boolean): Promis
  * Temp file in the same folder, fsync, then rename (with --force) or link (without: fails if
  * the name appeared meanwhile, so a file created since the check is never clobbered).
  */
-async function writeAtomically(file: string, text: string, force: boolean, shown: string): Promise<void> {
+export async function writeAtomically(file: string, text: string, force: boolean, shown: string): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'wx', 0o644);
   try {

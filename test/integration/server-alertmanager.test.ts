@@ -10,6 +10,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardQueries } from '../../src/lib/dashboards/panels.js';
+import { toPromql } from '../../src/lib/dashboards/query-vars.js';
 import { verifyChain } from '../../src/lib/evidence/chain.js';
 import { startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
 import { runCli, startCli } from '../support/cli.js';
@@ -133,6 +135,17 @@ describe('Alertmanager → rollgate serve → emergency rollback', () => {
     expect(lastLatency).toBeGreaterThan(0);
     expect(await promValue(`rollgate_gate_last_value{service="${SERVICE}",gate="latency"}`)).toBeGreaterThan(0);
     expect(await promValue('up{job="test"} == 0')).toBeUndefined();
+
+    // The plan's Grafana dashboard: every panel query, variables filled in, answered by this Prometheus with numbers.
+    const board = await runCli(['dashboard', plan]);
+    expect(board.code, board.stderr).toBe(0);
+    const queries = dashboardQueries(JSON.parse(board.stdout) as never);
+    expect(queries.length).toBeGreaterThanOrEqual(6);
+    for (const { panel, expr } of queries) {
+      const value = await promValue(toPromql(expr, { service: SERVICE, rateInterval: '5s' }));
+      expect(value, `${panel}: ${expr}`).toBeTypeOf('number');
+      expect(Number.isFinite(value), `${panel}: ${expr} = ${value}`).toBe(true);
+    }
 
     // The fault: half the canary's requests fail. Its latency gate stays green.
     const faultAt = Date.now();
