@@ -1,10 +1,13 @@
 /**
  * `{{name}}` placeholders, used in gate queries (at load time) and in action arguments (at run time).
  * Substitution is textual and per string: a value is never parsed again, so quotes, `$(...)` or
- * newlines in a value stay data (actions run argv without a shell).
+ * newlines in a value stay data (actions run argv without a shell). PromQL queries are rendered
+ * by plan/promql-vars.ts instead, which escapes values for the string literal they stand in.
  */
 
-const PLACEHOLDER_RE = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
+/** The placeholder grammar, as a pattern source (renderers build their own RegExp flags from it). */
+export const PLACEHOLDER_PATTERN = '\\{\\{\\s*([A-Za-z_][A-Za-z0-9_.-]*)\\s*\\}\\}';
+const PLACEHOLDER_RE = new RegExp(PLACEHOLDER_PATTERN, 'g');
 
 export class MissingVarError extends Error {
   constructor(readonly names: string[]) {

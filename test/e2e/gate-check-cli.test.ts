@@ -12,10 +12,14 @@ import { backfillEpoch, freePort, renderOpenMetrics, startPrometheus, type Prome
 const T0 = backfillEpoch();
 const AT = T0 + 600;
 const samples = (value: number) => Array.from({ length: 81 }, (_, i) => [T0 + i * 15, value] as [number, number]);
+const counter = (perStep: number) => Array.from({ length: 81 }, (_, i) => [T0 + i * 15, i * perStep] as [number, number]);
+/** From issue 7: legal in a git ref name, and it used to turn a failing gate into a pass. */
+const HOSTILE_VERSION = 'v2"}[1m])) * 0 # ';
 
 let prom: PrometheusServer;
 let dir: string;
 let planFile: string;
+let versionedPlan: string;
 
 beforeAll(async () => {
   prom = await startPrometheus({
@@ -24,6 +28,11 @@ beforeAll(async () => {
         { name: 'e2e_error_ratio', labels: { track: 'stable' }, samples: samples(0.001) },
         { name: 'e2e_error_ratio', labels: { track: 'canary' }, samples: samples(0.25) },
       ] },
+      // 1 error in 10 requests per 15s, for v2 and for a version whose name is the hostile string itself.
+      { name: 'e2e_requests', type: 'counter', series: [HOSTILE_VERSION, 'v2'].flatMap((version) => [
+        { name: 'e2e_requests_total', labels: { version, code: '200' }, samples: counter(9) },
+        { name: 'e2e_requests_total', labels: { version, code: '500' }, samples: counter(1) },
+      ]) },
     ]),
   });
   dir = await mkdtemp(join(tmpdir(), 'rollgate-gate-e2e-'));
@@ -44,6 +53,25 @@ gates:
     max: 0.01
   - name: missing
     query: e2e_error_ratio{track="none"}
+    max: 0.01
+canary: { weights: [10, 100], bake: 1m }
+`,
+  );
+  versionedPlan = join(dir, 'versioned.yaml');
+  await writeFile(
+    versionedPlan,
+    `apiVersion: rollgate/v1
+kind: RolloutPlan
+metadata: { name: e2e, service: checkout }
+prometheus: { url: "${prom.url}", timeout: 3s }
+vars: { version: v2, window: 1m }
+traffic: { exec: ["true"] }
+gates:
+  - name: version-error-rate
+    query: sum(rate(e2e_requests_total{code="500",version="{{version}}"}[1m])) / sum(rate(e2e_requests_total{version="{{version}}"}[1m]))
+    max: 0.01
+  - name: windowed-error-rate
+    query: sum(rate(e2e_requests_total{code="500",version="v2"}[{{window}}])) / sum(rate(e2e_requests_total{version="v2"}[{{window}}]))
     max: 0.01
 canary: { weights: [10, 100], bake: 1m }
 `,
@@ -119,5 +147,39 @@ canary: { weights: [10, 100], bake: 1m }
     const doc = JSON.parse(r.stdout.trim());
     expect(doc.error.kind).toBe('usage');
     expect(doc.error.message).toContain('(did you mean "canary-error-rate"?)');
+  });
+});
+
+describe('{{vars}} cannot rewrite the query (issue 7.4), against a real Prometheus', () => {
+  it('control: version v2 has 10% errors, the gate fails (exit 1)', async () => {
+    const r = await runCli(['--json', 'gate', 'check', versionedPlan, '--gate', 'version-error-rate', '--at', String(AT)]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout).gates[0].value).toBeCloseTo(0.1, 9);
+  });
+
+  it(`--set 'version=${HOSTILE_VERSION}' stays a label value: it selects the series so named, which fails too (it used to pass by "* 0")`, async () => {
+    const r = await runCli(['--json', 'gate', 'check', versionedPlan, '--gate', 'version-error-rate', '--at', String(AT), '--set', `version=${HOSTILE_VERSION}`]);
+    expect(r.code, r.stderr).toBe(1);
+    const gate = JSON.parse(r.stdout).gates[0];
+    expect(gate.verdict).toBe('fail');
+    expect(gate.value).toBeCloseTo(0.1, 9);
+    expect(gate.query).toBe('sum(rate(e2e_requests_total{code="500",version="v2\\"}[1m])) * 0 # "}[1m])) / sum(rate(e2e_requests_total{version="v2\\"}[1m])) * 0 # "}[1m]))');
+  });
+
+  it('a value outside a string literal that would change the structure is refused: exit 2, gate and var named, nothing measured', async () => {
+    const r = await runCli(['gate', 'check', versionedPlan, '--at', String(AT), '--set', 'window=1m])) * 0 #']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${versionedPlan}:12:`);
+    expect(r.stderr).toContain('gates[1].query: gate "windowed-error-rate": {{window}} has a value that would change the query\'s structure');
+    expect(r.stderr).not.toContain('* 0 #');
+  });
+
+  it('other hostile values outside a literal are refused the same way', async () => {
+    for (const value of ['1m] or vector(0) #', '5m}', 'or']) {
+      const r = await runCli(['gate', 'check', versionedPlan, '--set', `window=${value}`]);
+      expect(r.code, value).toBe(2);
+      expect(r.stderr, value).toContain('{{window}}');
+    }
   });
 });

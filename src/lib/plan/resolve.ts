@@ -4,7 +4,7 @@
  * it does not re-check what the validator reports.
  */
 import { parseDuration } from '../duration.js';
-import { renderTemplate } from '../template.js';
+import { renderPromqlTemplate } from './promql-vars.js';
 import { QUERY_RUNTIME_PLACEHOLDERS } from './plan-vars.js';
 import type { RawAction, RawHook, RawRolloutPlan } from './schema.js';
 import { PLAN_DEFAULTS, type ActionSpec, type BaselineLimit, type GateSpec, type HookSpec, type ResolvedPlan, type StepSpec } from './types.js';
@@ -70,7 +70,8 @@ export interface ResolveContext {
 
 /** Builds the ResolvedPlan everything after loading works on. */
 export function resolvePlan(plan: RawRolloutPlan, context: ResolveContext): ResolvedPlan {
-  const render = (query: string): string => renderTemplate(query, context.vars, QUERY_RUNTIME_PLACEHOLDERS);
+  // The same rendering validate.ts checked: values escaped for the string literal they stand in.
+  const render = (query: string): string => renderPromqlTemplate(query, context.vars, QUERY_RUNTIME_PLACEHOLDERS);
   const analysis = plan.analysis ?? {};
   const intervalMs = ms(analysis.interval, PLAN_DEFAULTS.intervalMs);
   const gateNames = plan.gates.map((gate) => gate.name);

@@ -12,6 +12,7 @@ import { didYouMean } from './did-you-mean.js';
 import { ACTION_RUNTIME_PLACEHOLDERS, BUILTIN_PLACEHOLDERS, QUERY_RUNTIME_PLACEHOLDERS, unknownPlaceholderMessage } from './plan-vars.js';
 import type { PathIssue, PathSegment } from './positions.js';
 import { findPromqlError, RUNTIME_PLACEHOLDER_SAMPLES } from './promql.js';
+import { renderPromqlTemplate, UnsafePlaceholderError } from './promql-vars.js';
 import { parseBaselineLimit, parsePercent } from './resolve.js';
 
 type Data = Record<string, unknown>;
@@ -95,13 +96,14 @@ class PlanChecker {
         else names.set(name, index);
       }
       this.checkThresholds(gate, path);
+      const gateName = name ?? `gates[${index}]`;
       for (const key of ['query', 'baseline'] as const) {
         const query = text(gate[key]);
-        if (query !== undefined) this.checkQuery(query, [...path, key]);
+        if (query !== undefined) this.checkQuery(query, [...path, key], gateName);
       }
       const minSamples = record(gate.minSamples);
       const samplesQuery = text(minSamples?.query);
-      if (samplesQuery !== undefined) this.checkQuery(samplesQuery, [...path, 'minSamples', 'query']);
+      if (samplesQuery !== undefined) this.checkQuery(samplesQuery, [...path, 'minSamples', 'query'], gateName);
       this.positiveDuration(gate.for, [...path, 'for']);
       this.positiveDuration(gate.step, [...path, 'step']);
     });
@@ -131,15 +133,26 @@ class PlanChecker {
     }
   }
 
-  /** Placeholders known, then PromQL syntax with every placeholder replaced by a sample value. */
-  private checkQuery(query: string, path: PathSegment[]): void {
+  /**
+   * Placeholders known; each value placed safely for where it stands (promql-vars.ts: escaped in a
+   * string literal, refused where it would change the structure); then PromQL syntax of the query
+   * as it will be sent, run-time placeholders replaced by sample values.
+   */
+  private checkQuery(query: string, path: PathSegment[], gateName: string): void {
     const unknown = placeholdersIn(query).filter((name) => !this.queryPlaceholders.has(name));
     for (const name of unknown) {
       const hint = ACTION_RUNTIME_PLACEHOLDERS.includes(name as never) && !QUERY_RUNTIME_PLACEHOLDERS.includes(name as never) ? ` ({{${name}}} is only known in actions)` : '';
       this.add(path, unknownPlaceholderMessage(name, this.queryPlaceholders) + hint, { needle: placeholderText(query, name) });
     }
     if (unknown.length > 0) return;
-    const rendered = renderTemplate(query, this.sampleVars);
+    let rendered: string;
+    try {
+      rendered = renderPromqlTemplate(query, this.sampleVars);
+    } catch (error) {
+      if (!(error instanceof UnsafePlaceholderError)) throw error;
+      this.add(path, `gate "${gateName}": ${error.message}`, { needle: placeholderText(query, error.placeholder) });
+      return;
+    }
     const error = findPromqlError(rendered);
     if (!error) return;
     // Point at the same occurrence of the offending text in the source, when it is written there.

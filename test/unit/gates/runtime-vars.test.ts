@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/lib/errors.js';
 import { withRuntimeVars } from '../../../src/lib/gates/runtime-vars.js';
 import type { GateSpec } from '../../../src/lib/plan/types.js';
 
@@ -22,5 +23,27 @@ describe('withRuntimeVars', () => {
   it('leaves weight and step as written outside a rollout; range is never below 1s', () => {
     const g = withRuntimeVars(gate, { rangeMs: 500 });
     expect(g.query).toBe('sum(rate(x{weight="{{weight}}",step="{{step}}"}[1s]))');
+  });
+});
+
+describe('withRuntimeVars: the finished query is checked before it is sent (issue 7.4)', () => {
+  it('run-time values are placed like plan vars: escaped inside a literal', () => {
+    const g = withRuntimeVars({ ...gate, query: "x{w='{{weight}}'}[{{range}}]" }, { rangeMs: 60_000, weight: 10 });
+    expect(g.query).toBe("x{w='10'}[60s]");
+  });
+  it('a finished query that is not valid PromQL is refused with exit 2, naming the gate and the field', () => {
+    let error: unknown;
+    try {
+      withRuntimeVars({ ...gate, query: 'sum(rate(x[{{range}}])' }, { rangeMs: 30_000, weight: 25, step: 1 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/^gate "g": query: the query to send is not valid PromQL \(PromQL syntax error.*\); it was not sent$/);
+  });
+  it('a value that would change the structure is refused', () => {
+    expect(() => withRuntimeVars({ ...gate, query: 'x > {{weight}}' }, { rangeMs: 30_000, weight: Number.NaN })).not.toThrow();
+    expect(() => withRuntimeVars({ ...gate, query: 'x > {{weight}}' }, { rangeMs: 30_000, weight: -Infinity })).toThrow(/gate "g": query: \{\{weight\}\} has a value that would change/);
   });
 });

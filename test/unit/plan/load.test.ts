@@ -278,3 +278,38 @@ describe('kinds and YAML', () => {
     expect(loadPlanSource(text, 'plan.yaml', { env: {} }).gates.map((gate) => gate.name)).toEqual(['error-rate', 'other']);
   });
 });
+
+describe('{{vars}} never rewrite PromQL (issue 7.4)', () => {
+  const withQuery = (query: string, vars = 'vars: { version: v2, window: 1m }\n') =>
+    [
+      'apiVersion: rollgate/v1',
+      'kind: RolloutPlan',
+      'metadata: { name: checkout-v2, service: checkout }',
+      vars.trimEnd(),
+      'traffic:',
+      '  exec: ["./set-weight.sh", "{{weight}}"]',
+      'gates:',
+      '  - name: error-rate',
+      `    query: '${query}'`,
+      '    max: 0.01',
+      'canary: { weights: [50, 100], bake: 1m }',
+      '',
+    ].join('\n');
+
+  it('a --set value inside a label string is escaped in the resolved query (it stays the label value)', () => {
+    const plan = loadPlanSource(withQuery('sum(rate(x{version="{{version}}"}[1m]))'), 'plan.yaml', { env: {}, set: { version: 'v2"}[1m])) * 0 # ' } });
+    expect(plan.gates[0]!.query).toBe('sum(rate(x{version="v2\\"}[1m])) * 0 # "}[1m]))');
+  });
+
+  it('a value outside a string literal that would change the structure: an issue at the placeholder, naming gate and var', () => {
+    expect(messages(withQuery('sum(rate(x[{{window}}]))'), { set: { window: '1m])) * 0 #' } })).toEqual([
+      `plan.yaml:9:24: gates[0].query: gate "error-rate": {{window}} has a value that would change the query's structure: outside a string literal only a number, a duration or a name may be substituted; put the placeholder inside quotes (label="{{…}}")`,
+    ]);
+  });
+
+  it('the same from vars: and from ${ENV} (a value from anywhere is checked)', () => {
+    expect(messages(withQuery('x > {{limit}}', 'vars: { limit: "0 or vector(1)" }\n'))[0]).toMatch(/gates\[0\]\.query: gate "error-rate": \{\{limit\}\} has a value that would change/);
+    expect(messages(withQuery('x > {{limit}}', 'vars: { limit: "${LIMIT}" }\n'), { env: { LIMIT: '1 unless x' } })[0]).toMatch(/\{\{limit\}\} has a value that would change/);
+    expect(messages(withQuery('x > {{limit}}', 'vars: { limit: "${LIMIT}" }\n'), { env: { LIMIT: '0.5' } })).toEqual([]);
+  });
+});
