@@ -2,8 +2,8 @@
  * The commander program. Each action lazy-imports its command module, so `rollgate --help`
  * and `--version` load neither axios, ioredis, inquirer nor ora.
  */
-import { Command, CommanderError, Option } from 'commander';
-import type { CommandContext, GlobalOptions } from './commands/context.js';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { resolveStateUrl, type CommandContext, type GlobalOptions } from './commands/context.js';
 import { EXIT_CODE_TABLE, ExitCode, PlanError, RollgateError, UsageError, exitCodeFor, isCommanderError } from './lib/errors.js';
 import { createUi, type Ui, type UiStreams } from './lib/ui/ui.js';
 import { TOOL_VERSION } from './lib/version.js';
@@ -183,6 +183,36 @@ function registerCommands(program: Command, action: ActionFactory): void {
 
   registerRolloutCommands(program, action);
   registerInitCommand(program, action);
+  registerCompletionCommands(program, action);
+}
+
+function registerCompletionCommands(program: Command, action: ActionFactory): void {
+  program
+    .command('completion')
+    .description('shell completion script: commands, flags, their values, and rollout IDs and services from the state store')
+    .addArgument(new Argument('<shell>', 'bash | zsh | fish').choices(['bash', 'zsh', 'fish']))
+    .addHelpText('after', examples('source <(rollgate completion bash)', 'rollgate completion zsh > "${fpath[1]}/_rollgate"', 'rollgate completion fish > ~/.config/fish/completions/rollgate.fish'))
+    .action(
+      action(async (ctx, shell: 'bash' | 'zsh' | 'fish') => {
+        const { commandTree, bashScript, zshScript, fishScript } = await import('./lib/completion/tree.js');
+        const nodes = commandTree(program);
+        ctx.streams.stdout.write(shell === 'bash' ? bashScript(nodes) : shell === 'zsh' ? zshScript(nodes) : fishScript(nodes));
+        return ExitCode.ok;
+      }),
+    );
+  // Called by the completion scripts on every <Tab>: reads the file store directly, prints one word a line.
+  program
+    .command('__complete', { hidden: true })
+    .argument('<what>', 'rollouts')
+    .action(
+      action(async (ctx, what: string) => {
+        if (what !== 'rollouts') return ExitCode.usage;
+        const { completionCandidates, fileStoreRoot } = await import('./lib/completion/candidates.js');
+        const root = fileStoreRoot(resolveStateUrl(ctx), ctx.cwd);
+        if (root) for (const word of completionCandidates(root)) ctx.streams.stdout.write(`${word}\n`);
+        return ExitCode.ok;
+      }),
+    );
 }
 
 function registerInitCommand(program: Command, action: ActionFactory): void {
