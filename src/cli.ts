@@ -221,7 +221,7 @@ function registerInitCommand(program: Command, action: ActionFactory): void {
     .description('wizard that writes a commented, valid rollout plan (or SLA policy with --policy); on a terminal it asks, every question has a flag, and with --yes or without a terminal it never asks')
     .option('--out <file>', 'where to write it (default: SERVICE-rollout.yaml, or SERVICE-sla.yaml with --policy)')
     .option('--force', 'replace an existing file', false)
-    .option('--policy', 'write an SLA policy (kind SLAPolicy) instead of a rollout plan', false)
+    .option('--sla-policy', 'write an SLA policy (kind SLAPolicy) instead of a rollout plan; `rollgate init --policy` means the same', false)
     .option('--service <name>', 'the service (required when nothing is asked)')
     .addOption(new Option('--traffic <template>', 'how the weight is applied').choices(['exec', 'http', 'nginx', 'envoy', 'http-router', 'feature-flag', 'kubectl']))
     .option('--traffic-exec <command>', 'command that sets the weight, e.g. "./set-weight.sh {{service}} {{weight}}" (argv, no shell)')
@@ -243,9 +243,9 @@ function registerInitCommand(program: Command, action: ActionFactory): void {
       examples('rollgate init', 'rollgate init --service checkout --traffic nginx --steps fast --gates error-rate,baseline --yes', 'rollgate init --policy --service checkout --objective 99.95 --out checkout-sla.yaml --yes'),
     )
     .action(
-      action(async (ctx, opts: { out?: string; force: boolean; policy: boolean; service?: string; traffic?: string; trafficExec?: string; trafficHttp?: string; steps?: string; gates?: string; approval?: boolean; verify?: boolean; requestsMetric?: string; latencyMetric?: string; p95Max?: string; objective?: string; window?: string; latencyObjective?: string }) => {
+      action(async (ctx, opts: { out?: string; force: boolean; slaPolicy: boolean; service?: string; traffic?: string; trafficExec?: string; trafficHttp?: string; steps?: string; gates?: string; approval?: boolean; verify?: boolean; requestsMetric?: string; latencyMetric?: string; p95Max?: string; objective?: string; window?: string; latencyObjective?: string }) => {
         const { run } = await import('./commands/init.js');
-        return run(ctx, opts);
+        return run(ctx, { ...opts, policy: opts.slaPolicy });
       }),
     );
 }
@@ -364,6 +364,18 @@ function renderError(error: unknown, ui: Ui | undefined, io: Required<MainIo>, w
   else if (!(error instanceof RollgateError)) target.info('run again with --verbose for the stack trace');
 }
 
+/**
+ * `rollgate init --policy` (the contract's spelling) asks for an SLA policy, while the global
+ * `--policy FILE` names a RolloutPolicy to enforce and would take the next word as its file. A
+ * RolloutPolicy means nothing to init, so there the flag is read as init's own --sla-policy.
+ */
+function initPolicyFlag(argv: string[]): string[] {
+  const takesValue = new Set(['--state', '--prometheus', '--policy']);
+  const command = argv.findIndex((arg, index) => !arg.startsWith('-') && !(index > 0 && takesValue.has(argv[index - 1]!)));
+  if (command < 0 || argv[command] !== 'init') return argv;
+  return argv.map((arg, index) => (index > command && arg === '--policy' ? '--sla-policy' : arg));
+}
+
 /** Runs the CLI and returns the exit code; never calls process.exit. */
 export async function main(argv: string[], ioIn: MainIo = {}): Promise<number> {
   const io: Required<MainIo> = {
@@ -376,7 +388,7 @@ export async function main(argv: string[], ioIn: MainIo = {}): Promise<number> {
     code = c;
   });
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(initPolicyFlag(argv), { from: 'user' });
     return code;
   } catch (error) {
     if (error instanceof CommanderError || isCommanderError(error)) {
