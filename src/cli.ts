@@ -326,11 +326,19 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .command('verify')
     .description('check the evidence hash chain of a rollout or an exported log')
     .argument('<target>', 'rollout ID or a log file (NDJSON or JSON report)')
-    .addHelpText('after', examples('rollgate evidence verify checkout-20261123t101500-3fa2c1', 'rollgate evidence verify evidence.json --json'))
+    .option('--expect-head <hash>', 'the log must end at this chain head (HASH or SEQ:HASH, e.g. from a report): detects a copy whose tail was cut')
+    .addHelpText(
+      'after',
+      examples(
+        'rollgate evidence verify checkout-20261123t101500-3fa2c1',
+        'rollgate evidence verify evidence.json --json',
+        'rollgate evidence verify evidence.ndjson --expect-head 17:9b74c9897bac770ffc029102a200c5de1f1c2e8c2e1a6b8c6a4bb8e4e0f1a3d2',
+      ),
+    )
     .action(
-      action(async (ctx, target: string) => {
+      action(async (ctx, target: string, opts: { expectHead?: string }) => {
         const { run } = await import('./commands/evidence-verify.js');
-        return run(ctx, { target });
+        return run(ctx, { target, expectHead: opts.expectHead });
       }),
     );
   evidence

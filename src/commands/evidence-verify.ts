@@ -1,27 +1,47 @@
 /**
- * `rollgate evidence verify <ID|FILE>`: checks the hash chain of a rollout's event log (from the
- * state store) or of an exported log file. Exit 0 intact, 1 broken (naming the first bad event).
+ * `rollgate evidence verify <ID|FILE> [--expect-head HASH]`: checks the hash chain of a rollout's
+ * event log (from the state store, against the chain head the store keeps with the record) or of an
+ * exported log file (against `--expect-head`, a head an auditor took from a report). Exit 0 intact,
+ * 1 broken (naming the first bad event, and how many are missing when the tail was cut).
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ChainVerdict } from '../lib/evidence/chain.js';
+import type { ChainVerdict } from '../lib/log/chain.js';
+import type { ExpectedHead, HeadCheck } from '../lib/log/head.js';
+import type { RolloutEvent } from '../lib/state/types.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { resolveStateUrl, type CommandContext } from './context.js';
 
 export interface EvidenceVerifyOptions {
   target: string;
+  expectHead?: string | undefined;
 }
 
+type Verdict = ChainVerdict & { missing?: number; note?: string; recordedHead?: { seq: number; hash: string } | null };
+
 export async function run(ctx: CommandContext, options: EvidenceVerifyOptions): Promise<number> {
-  const verdict = await verifyTarget(ctx, options.target);
+  const { parseExpectedHead } = await import('../lib/log/head.js');
+  let expected: ExpectedHead | undefined;
+  if (options.expectHead !== undefined) {
+    expected = parseExpectedHead(options.expectHead);
+    if (!expected) throw new UsageError(`--expect-head: "${options.expectHead}" is not a chain head`, 'pass the 64-hex-digit hash of the last event, optionally as SEQ:HASH (e.g. 17:3fa2…)');
+  }
+  const verdict = await verifyTarget(ctx, options.target, expected);
   if (ctx.global.json) {
+    const extra = {
+      ...(verdict.missing !== undefined ? { missing: verdict.missing } : {}),
+      ...(verdict.recordedHead !== undefined ? { recordedHead: verdict.recordedHead } : {}),
+      ...(expected ? { expectedHead: expected.hash } : {}),
+      ...(verdict.note ? { note: verdict.note } : {}),
+    };
     ctx.ui.json(
       verdict.ok
-        ? { intact: true, events: verdict.count, head: verdict.head }
-        : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason },
+        ? { intact: true, events: verdict.count, head: verdict.head, ...extra }
+        : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason, ...extra },
     );
   } else if (verdict.ok) {
     ctx.ui.out(`${ctx.ui.paint.green('✔')} evidence intact: ${verdict.count} events, head ${verdict.head}`);
+    if (verdict.note) ctx.ui.warn(verdict.note);
   } else {
     ctx.ui.out(`${ctx.ui.paint.red('✖')} evidence broken at event #${verdict.brokenAt}: ${verdict.reason}`);
   }
@@ -29,24 +49,34 @@ export async function run(ctx: CommandContext, options: EvidenceVerifyOptions): 
 }
 
 /** A path that exists is a file; anything else is a rollout ID looked up in the state store. */
-async function verifyTarget(ctx: CommandContext, target: string): Promise<ChainVerdict> {
+async function verifyTarget(ctx: CommandContext, target: string, expected: ExpectedHead | undefined): Promise<Verdict> {
   const file = path.resolve(ctx.cwd, target);
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat?.isFile()) {
     const { readEvidenceLog, verifyEvidenceLog } = await import('../lib/evidence/log-file.js');
-    return verifyEvidenceLog(await readEvidenceLog(file));
+    const log = await readEvidenceLog(file);
+    const verdict = verifyEvidenceLog(log);
+    if (!verdict.ok || !expected) return verdict;
+    const { checkExpectedHead } = await import('../lib/log/head.js');
+    return withHeadCheck(verdict, checkExpectedHead(log.events as RolloutEvent[], expected));
   }
   if (stat) throw new UsageError(`${target} is a directory, not an evidence log`);
   if (/[/\\]|\.(nd)?json$/i.test(target)) {
     throw new UsageError(`no such file: ${target}`, 'pass an exported log (NDJSON or JSON report) or a rollout ID');
   }
-  return verifyStoredRollout(ctx, target);
+  return verifyStoredRollout(ctx, target, expected);
 }
 
-async function verifyStoredRollout(ctx: CommandContext, rolloutId: string): Promise<ChainVerdict> {
-  const [{ openStateStore }, { verifyChain }, { CorruptEventLogError }] = await Promise.all([
+function withHeadCheck(verdict: ChainVerdict & { ok: true }, check: HeadCheck): Verdict {
+  if (check.ok) return { ...verdict, ...(check.note ? { note: check.note } : {}) };
+  return { ok: false, count: verdict.count, brokenAt: check.brokenAt, reason: check.reason, ...(check.missing !== undefined ? { missing: check.missing } : {}) };
+}
+
+async function verifyStoredRollout(ctx: CommandContext, rolloutId: string, expected: ExpectedHead | undefined): Promise<Verdict> {
+  const [{ openStateStore }, { verifyChain }, { checkAgainstHead, checkExpectedHead }, { CorruptEventLogError }] = await Promise.all([
     import('../lib/state/open.js'),
-    import('../lib/evidence/chain.js'),
+    import('../lib/log/chain.js'),
+    import('../lib/log/head.js'),
     import('../lib/state/event-log-error.js'),
   ]);
   const store = await openStateStore(resolveStateUrl(ctx), { cwd: ctx.cwd });
@@ -63,9 +93,16 @@ async function verifyStoredRollout(ctx: CommandContext, rolloutId: string): Prom
     if (!record && events.length === 0) {
       throw new UsageError(`no rollout ${rolloutId} in the state store ${store.url}`, 'list rollouts with `rollgate rollout status`, or pass the path of an exported log');
     }
+    const recordedHead = record?.head ?? null;
     const verdict = verifyChain(events);
-    if (verdict.ok && verdict.count === 0) return { ok: false, count: 0, brokenAt: 1, reason: 'the log holds no events' };
-    return verdict;
+    if (!verdict.ok) return { ...verdict, recordedHead };
+    // Checked before "no events": a log cut down to nothing says how much is missing.
+    const againstRecord = withHeadCheck(verdict, checkAgainstHead(events, record?.head));
+    if (!againstRecord.ok) return { ...againstRecord, recordedHead };
+    if (verdict.count === 0) return { ok: false, count: 0, brokenAt: 1, reason: 'the log holds no events', recordedHead };
+    if (!expected) return { ...againstRecord, recordedHead };
+    const againstExpected = withHeadCheck(verdict, checkExpectedHead(events, expected));
+    return { ...againstExpected, ...(againstRecord.note && againstExpected.ok ? { note: againstRecord.note } : {}), recordedHead };
   } finally {
     await store.close();
   }

@@ -3,7 +3,7 @@ import { operatorIdentity } from '../lib/operator.js';
 import { findRollout } from '../lib/rollout/find.js';
 import { reduceEvents } from '../lib/rollout/reduce.js';
 import { sleep } from '../lib/sleep.js';
-import { rollbackSession } from '../lib/rollout/session.js';
+import { releaseDeadLockOf, rollbackSession } from '../lib/rollout/session.js';
 import { isLockDead } from '../lib/state/lock-liveness.js';
 import type { StateStore } from '../lib/state/types.js';
 import { createRolloutRenderer } from '../lib/ui/rollout-view.js';
@@ -24,16 +24,20 @@ export interface RollbackInput {
 export async function run(ctx: CommandContext, input: RollbackInput): Promise<number> {
   return withStore(ctx, async (store) => {
     const { rolloutId, view } = await findRollout(store, input.target);
+    const by = operatorIdentity(ctx.env).display;
+    const finished = view.status === 'promoted' || (view.status === 'rolled_back' && (view.rollback?.incomplete.length ?? 0) === 0);
+    // A runner that died after recording the end but before releasing the lock: take it over (recorded).
+    if (finished && (await releaseDeadLockOf(store, rolloutId, view.service, by))) ctx.ui.warn(`the lock left by the dead runner of ${rolloutId} was taken over and released`);
     if (view.status === 'promoted') throw new UsageError(`rollout ${rolloutId} was already promoted; rollback applies to unfinished rollouts`, 'to revert a promoted version, roll out the previous one');
-    if (view.status === 'rolled_back') {
+    if (view.status === 'rolled_back' && finished) {
       ctx.ui.success(`rollout ${rolloutId} is already rolled back`);
       if (ctx.ui.mode === 'json') ctx.ui.json({ rolloutId, service: view.service, status: view.status, step: view.step, weight: view.weight });
       return 0;
     }
+    if (view.status === 'rolled_back') ctx.ui.warn(`the rollback of ${rolloutId} ended incomplete (${view.rollback?.incomplete.join('; ')}): retrying what failed`);
     await ctx.ui.confirm(`Roll back ${rolloutId} (${view.service}, canary at ${view.weight}%)?`, { default: false }).then((yes) => {
       if (!yes) throw new UsageError('rollback not confirmed');
     });
-    const by = operatorIdentity(ctx.env).display;
     // Durable first: even a runner that misses the notification sees the flag on its next tick.
     await store.requestAbort(rolloutId, { reason: input.reason, severity: input.severity, by, at: new Date().toISOString() });
 

@@ -17,15 +17,22 @@ interface StatusRow {
   /** A weight change whose outcome was not confirmed (crash or failure mid-change): traffic may be up to this. */
   weightUncertain: number | null;
   runner: 'live' | 'gone' | 'none';
+  /** A dry run: no traffic was ever changed; never the service's current state. */
+  dryRun: boolean;
   awaitingApproval: boolean;
+  /** An approval given (with `rollout approve`) that its runner has not recorded yet. */
+  approval: { by: string; at: string; decision: string } | null;
+  /** A rollback that ended incomplete: what is left to do (`rollgate rollback` retries it). */
+  incomplete: string[];
   reason: string | null;
   updatedAt: string | null;
   evidence: { stateStore: string; events: number; head: string | null };
 }
 
 async function statusOf(store: StateStore, rolloutId: string): Promise<StatusRow> {
-  const events = await store.readEvents(rolloutId);
+  const [events, record] = await Promise.all([store.readEvents(rolloutId), store.getRollout(rolloutId)]);
   const view: RolloutView = reduceEvents(events);
+  const given = view.awaitingApproval ? await store.getApproval(rolloutId, view.awaitingApproval.key) : undefined;
   const lock = view.service ? await store.getLock(view.service) : undefined;
   const ours = lock?.rolloutId === rolloutId ? lock : undefined;
   const runner = ours ? (isLockDead(ours, new Date()) ? 'gone' : 'live') : isTerminal(view.status) ? 'none' : 'gone';
@@ -38,8 +45,11 @@ async function statusOf(store: StateStore, rolloutId: string): Promise<StatusRow
     weight: view.weight,
     weightUncertain: view.weightUncertain ?? null,
     runner: view.status === 'paused' && !ours ? 'none' : runner,
-    awaitingApproval: view.awaitingApproval !== undefined,
-    reason: view.reason ?? null,
+    dryRun: view.dryRun || record?.dryRun === true,
+    awaitingApproval: view.awaitingApproval !== undefined && !given,
+    approval: given ? { by: given.by, at: given.at, decision: given.decision } : null,
+    incomplete: view.status === 'rolled_back' ? (view.rollback?.incomplete ?? []) : [],
+    reason: given ? null : (view.reason ?? null),
     updatedAt: view.updatedAt ?? null,
     evidence: { stateStore: store.url, events: events.length, head: events.at(-1)?.hash ?? null },
   };
@@ -47,7 +57,10 @@ async function statusOf(store: StateStore, rolloutId: string): Promise<StatusRow
 
 function describe(row: StatusRow): string {
   const flags = [
+    row.dryRun ? 'dry run: no traffic changed' : '',
     row.awaitingApproval ? 'awaiting approval' : '',
+    row.approval ? `${row.approval.decision === 'approve' ? 'approved' : 'rollback decided'} by ${row.approval.by} at ${row.approval.at}${row.runner === 'live' ? '' : `; continue with: rollgate rollout resume ${row.rolloutId}`}` : '',
+    row.incomplete.length > 0 ? `rollback incomplete: ${row.incomplete.join('; ')}; retry with: rollgate rollback ${row.rolloutId}` : '',
     row.status === 'running' && row.runner === 'gone' ? 'runner gone: resume or rollback' : '',
     row.weightUncertain !== null && row.weightUncertain !== row.weight ? `weight may be up to ${row.weightUncertain}%` : '',
   ]

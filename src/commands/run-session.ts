@@ -72,22 +72,26 @@ export async function driveSession(ctx: CommandContext, store: StateStore, makeS
   renderer = createRolloutRenderer(ctx.ui, totalSteps());
   for (const event of pending.splice(0)) renderer.onEvent(event);
 
-  const onSignal = (signal: NodeJS.Signals): void => {
+  // Named per handler: on a terminal, ora/readline turn Ctrl-C into `process.emit('SIGINT')` with
+  // no argument, and the evidence must still say which signal it was.
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
     ctx.ui.warn(`${signal}: rolling back ${session.rolloutId} (press Ctrl-C again to stop at once and record where traffic is)`);
     session.interrupt(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const onSigint = (): void => onSignal('SIGINT');
+  const onSigterm = (): void => onSignal('SIGTERM');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   let result: SessionResult;
   try {
     result = await session.run();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     renderer.stop();
   }
-  const events = await store.readEvents(result.rolloutId);
-  const evidence = { stateStore: store.url, rolloutId: result.rolloutId, events: events.length, head: events.at(-1)?.hash ?? null };
+  const head = (await store.getRollout(result.rolloutId))?.head;
+  const evidence = { stateStore: store.url, rolloutId: result.rolloutId, events: head?.seq ?? 0, head: head?.hash ?? null };
   renderResult(ctx, result, evidence);
   return result.exitCode;
 }
@@ -95,13 +99,14 @@ export async function driveSession(ctx: CommandContext, store: StateStore, makeS
 function renderResult(ctx: CommandContext, result: SessionResult, evidence: Record<string, unknown>): void {
   const { ui } = ctx;
   if (ui.mode === 'json') {
-    ui.json({ kind: 'result', rolloutId: result.rolloutId, service: result.service, status: result.status, step: result.step, weight: result.weight, reason: result.reason ?? null, exitCode: result.exitCode, evidence });
+    ui.json({ kind: 'result', rolloutId: result.rolloutId, service: result.service, status: result.status, dryRun: result.dryRun, step: result.step, weight: result.weight, reason: result.reason ?? null, exitCode: result.exitCode, evidence });
     return;
   }
-  const line = `${result.rolloutId}: ${result.status} at ${result.weight}%${result.reason ? ` — ${result.reason}` : ''}`;
+  const dry = result.dryRun ? ' (dry run: no traffic was changed)' : '';
+  const line = `${result.rolloutId}: ${result.status}${dry} at ${result.weight}%${result.reason ? ` — ${result.reason}` : ''}`;
   if (result.exitCode === 0) ui.success(line);
   else if (result.exitCode === ExitCode.rollbackFailed || result.status === 'aborted') ui.error(line);
   else ui.warn(line);
-  ui.out(`${result.rolloutId} ${result.status} ${result.weight}%`);
+  ui.out(`${result.rolloutId} ${result.status}${result.dryRun ? ' dry-run' : ''} ${result.weight}%`);
   ui.info(`evidence: rollgate evidence verify ${result.rolloutId}${ctx.global.state ? ` --state ${ctx.global.state}` : ''}`);
 }

@@ -89,6 +89,64 @@ describe('rollgate evidence verify', () => {
     }
   });
 
+  it('a log whose tail was cut: exit 1, saying how many events are missing (file store, against the recorded head)', async () => {
+    const file = path.join(dir, '.rollgate/rollouts/r-e2e/events.ndjson');
+    const original = await readFile(file, 'utf8');
+    // Cutting whole lines leaves a chain that verifies on its own: only the head shows the loss.
+    await writeFile(file, original.split('\n').slice(0, 1).join('\n') + '\n');
+    try {
+      const cut = rollgate(['evidence', 'verify', 'r-e2e']);
+      expect(cut.code).toBe(1);
+      expect(cut.stdout).toBe('✖ evidence broken at event #2: the log ends at event #1 but its recorded head is #3: 2 events are missing from the end (the tail was cut off)\n');
+      const json = JSON.parse(rollgate(['evidence', 'verify', 'r-e2e', '--json']).stdout) as Record<string, unknown>;
+      expect(json).toMatchObject({ intact: false, missing: 2, brokenAt: 2, recordedHead: { seq: 3, hash: events[2]!.hash } });
+      await writeFile(file, '');
+      expect(rollgate(['evidence', 'verify', 'r-e2e']).stdout).toMatch(/3 events are missing/);
+    } finally {
+      await writeFile(file, original);
+    }
+  });
+
+  it('a log one event ahead of its head (a crash between the two writes of an append) is intact, and says so', async () => {
+    const recordFile = path.join(dir, '.rollgate/rollouts/r-e2e/record.json');
+    const original = await readFile(recordFile, 'utf8');
+    const record = JSON.parse(original) as { head: { seq: number; hash: string } };
+    await writeFile(recordFile, JSON.stringify({ ...record, head: { seq: 2, hash: events[1]!.hash } }));
+    try {
+      const ahead = rollgate(['evidence', 'verify', 'r-e2e']);
+      expect(ahead.code).toBe(0);
+      expect(ahead.stderr).toMatch(/event #3 was written but the head not yet moved to it/);
+      // Two behind the log is not a crash: refused.
+      await writeFile(recordFile, JSON.stringify({ ...record, head: { seq: 1, hash: events[0]!.hash } }));
+      expect(rollgate(['evidence', 'verify', 'r-e2e']).code).toBe(1);
+      // A head whose hash is not the log's: the end was replaced.
+      await writeFile(recordFile, JSON.stringify({ ...record, head: { seq: 3, hash: 'f'.repeat(64) } }));
+      expect(rollgate(['evidence', 'verify', 'r-e2e']).stdout).toMatch(/does not match the recorded chain head/);
+    } finally {
+      await writeFile(recordFile, original);
+    }
+  });
+
+  it('--expect-head checks an exported copy offline: intact, cut (missing count with SEQ:HASH), or going on', async () => {
+    const head = events[2]!.hash!;
+    expect(rollgate(['evidence', 'verify', 'intact.ndjson', '--expect-head', head]).code).toBe(0);
+    expect(rollgate(['evidence', 'verify', 'report.json', '--expect-head', `3:${head}`]).code).toBe(0);
+    await writeFile(path.join(dir, 'cut.ndjson'), formatNdjson(events.slice(0, 1)));
+    // Without the expected head, a cut copy is a valid (shorter) chain: exactly what --expect-head is for.
+    expect(rollgate(['evidence', 'verify', 'cut.ndjson']).code).toBe(0);
+    const cut = rollgate(['evidence', 'verify', 'cut.ndjson', '--expect-head', `3:${head}`]);
+    expect(cut.code).toBe(1);
+    expect(cut.stdout).toMatch(/2 events are missing from the end/);
+    expect(rollgate(['evidence', 'verify', 'cut.ndjson', '--expect-head', head]).stdout).toMatch(/is not in this log/);
+    const earlier = rollgate(['evidence', 'verify', 'intact.ndjson', '--expect-head', events[0]!.hash!, '--json']);
+    expect(earlier.code).toBe(1);
+    expect(JSON.parse(earlier.stdout)).toMatchObject({ intact: false, reason: expect.stringMatching(/goes on for 2 events after the expected head #1/) });
+    expect(rollgate(['evidence', 'verify', 'r-e2e', '--expect-head', head]).code).toBe(0);
+    const bad = rollgate(['evidence', 'verify', 'intact.ndjson', '--expect-head', 'xyz']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--expect-head: "xyz" is not a chain head');
+  });
+
   it('an unknown rollout ID or a missing file is a usage error (exit 2) naming the store', () => {
     const unknown = rollgate(['evidence', 'verify', 'r-nope']);
     expect(unknown.code).toBe(2);

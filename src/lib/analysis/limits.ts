@@ -74,7 +74,8 @@ export class LimitCounter {
     for (const c of this.counts.values()) c.consecutiveErrors = 0;
   }
 
-  private decide(measurements: readonly Measurement[]): LimitDecision {
+  /** What the limits require now, judged on the gates of `measurements` (a round, or all recorded ones). */
+  decide(measurements: readonly Measurement[]): LimitDecision {
     const { failureLimit, inconclusiveLimit, errorLimit } = this.config;
     for (const m of measurements) {
       if (m.verdict === 'fail' && m.severity !== 'warning' && this.count(m.gate).failures > failureLimit) {

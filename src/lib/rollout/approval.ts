@@ -19,7 +19,7 @@ export async function awaitApproval(rt: RolloutRuntime, step: number, weight: nu
   if (rt.pendingApproval?.step === step && rt.pendingApproval.planned === planned) {
     key = rt.pendingApproval.key;
   } else {
-    const requested = await record(rt, EventType.approvalRequested, { step, weight, reason, planned }, { status: 'running', step, weight });
+    const requested = await record(rt, EventType.approvalRequested, { step, weight, reason, planned });
     key = requested.seq;
   }
   rt.pendingApproval = undefined;

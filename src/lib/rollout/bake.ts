@@ -3,7 +3,6 @@
  * counting against the plan's limits. Time spent holding on provider errors does not count as
  * baking: a canary is only called healthy on measurements that were actually taken.
  */
-import { LimitCounter } from '../analysis/limits.js';
 import { measureGates } from '../gates/measure.js';
 import { withRuntimeVars } from '../gates/runtime-vars.js';
 import type { Measurement } from '../gates/types.js';
@@ -12,6 +11,7 @@ import type { GateSpec, StepSpec } from '../plan/types.js';
 import { awaitApproval } from './approval.js';
 import { NoVerdict, RollbackRequired } from './control.js';
 import { EventType } from './events.js';
+import { recordedFailure, stepLimits } from './reduce.js';
 import { record, type RolloutRuntime } from './runtime.js';
 import { sleep } from '../sleep.js';
 
@@ -33,7 +33,9 @@ export async function recordMeasurements(rt: RolloutRuntime, measurements: Measu
 export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void> {
   const { analysis } = rt.plan;
   const gates = gatesOfStep(rt, step);
-  const counter = new LimitCounter(analysis);
+  // The step's counters live in the log's view, fed by every recorded measurement: a bake resumed
+  // after a crash goes on counting from what the log holds, and a failure is never forgotten.
+  const counter = () => stepLimits(rt.log.view, step.index).counter;
   const severityOf = (name: string): 'critical' | 'warning' => gates.find((g) => g.name === name)?.severity ?? 'critical';
   const signal = rt.stop.signal;
   const done = (extra: Record<string, unknown>) => record(rt, EventType.bakeCompleted, { step: step.index, weight: step.weight, rounds: round, bakedMs, ...extra });
@@ -41,6 +43,13 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
   let bakedMs = 0;
   let holdingSince: number | undefined;
   let round = 0;
+  const failedBefore = recordedFailure(rt.log.view, step.index);
+  if (failedBefore) {
+    if (rt.plan.rollback.auto) throw new RollbackRequired('gate', failedBefore);
+    await awaitApproval(rt, step.index, step.weight, `${failedBefore}; rollback.auto is off`);
+    if (!signal.aborted) await done({ decidedByApproval: true });
+    return;
+  }
   // Bake 0 still measures once: a step is never passed without looking.
   while (!signal.aborted) {
     const roundStart = Date.now();
@@ -56,7 +65,7 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
     const measurements = await measureGates(rt.prometheus, gates, { signal });
     if (signal.aborted) return;
     await recordMeasurements(rt, measurements, { step: step.index, weight: step.weight, round, phase: 'bake' });
-    const decision = counter.record(measurements);
+    const decision = counter().decide(measurements);
 
     if (decision.kind === 'error') {
       if (analysis.onError === 'rollback') throw new RollbackRequired('provider-error', decision.reason);
@@ -71,7 +80,7 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
     }
     if (holdingSince !== undefined) {
       holdingSince = undefined;
-      counter.resetErrors();
+      // Recording the end of the hold resets the consecutive-error counts (in the view, from the log).
       await record(rt, EventType.analysisHold, { step: step.index, weight: step.weight, holding: false, reason: 'measurements are answered again' });
     }
 
@@ -87,7 +96,7 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
         if (!signal.aborted) await done({ decidedByApproval: true });
         return;
       }
-      counter.forgetInconclusive(decision.gate);
+      counter().forgetInconclusive(decision.gate);
       if (signal.aborted) return;
     }
 
@@ -99,7 +108,7 @@ export async function bakeStep(rt: RolloutRuntime, step: StepSpec): Promise<void
   if (signal.aborted) return;
 
   // Never a false pass: a critical gate that produced no passing measurement in the whole step is inconclusive.
-  const silent = counter.neverPassed(gates.map((g) => g.name), severityOf);
+  const silent = counter().neverPassed(gates.map((g) => g.name), severityOf);
   if (silent.length > 0) {
     const reason = `gate${silent.length > 1 ? 's' : ''} ${silent.join(', ')} never passed during the bake`;
     if (await onInconclusive(rt, step, reason)) {

@@ -9,7 +9,7 @@ import { bakeStep } from './bake.js';
 import { NoVerdict, PauseRequired, RollbackRequired } from './control.js';
 import { EventType, hookId } from './events.js';
 import type { RolloutOutcome } from './outcome.js';
-import { reduceEvents, type RolloutView } from './reduce.js';
+import { recordedFailure, type RolloutView } from './reduce.js';
 import { interrupted, rollBack } from './rollback.js';
 import { actionVars, record, type RolloutRuntime } from './runtime.js';
 import { applyWeight, perform, runHook } from './steps.js';
@@ -55,17 +55,17 @@ async function restoreWithoutStore(rt: RolloutRuntime, cause: StateError): Promi
 }
 
 async function driveRecorded(rt: RolloutRuntime): Promise<RolloutOutcome> {
-  let view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
-  if (view.rollback || view.status === 'aborted') {
+  const view = rt.log.view;
+  if (view.rollback || view.aborted || view.status === 'aborted') {
     // A rollback was under way when the previous runner stopped: finish it, never go forward again.
     return rollBack(rt, { trigger: (view.rollback?.trigger as RollbackRequired['trigger']) ?? 'takeover', reason: view.rollback?.reason ?? view.reason ?? 'resumed an interrupted rollout', by: rt.operator });
   }
   rt.pendingApproval = view.awaitingApproval ? { step: view.awaitingApproval.step, key: view.awaitingApproval.key, planned: view.awaitingApproval.planned } : undefined;
   try {
-    if (rt.pendingApproval && (await settlePendingApproval(rt, rt.pendingApproval))) {
-      rt.pendingApproval = undefined;
-      view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
-    }
+    if (rt.pendingApproval && (await settlePendingApproval(rt, rt.pendingApproval))) rt.pendingApproval = undefined;
+    // A failure over its limit already recorded (the runner died before acting on it): roll back now.
+    const failure = recordedFailure(view, view.step);
+    if (failure && !view.completedSteps.has(view.step) && rt.plan.rollback.auto) throw new RollbackRequired('gate', failure);
     const outcome = await forward(rt, view);
     // Once promotion is recorded it stands: a late abort (during afterPromotion hooks) changes nothing.
     if (rt.stop.signal.aborted && outcome.status !== 'promoted') return stopRequested(rt);
@@ -75,13 +75,13 @@ async function driveRecorded(rt: RolloutRuntime): Promise<RolloutOutcome> {
     if (error instanceof RollbackRequired) {
       return rollBack(rt, { trigger: error.trigger, reason: error.reason, by: error.by ?? rt.operator, ...(error.severity ? { severity: error.severity } : {}) });
     }
-    const current = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+    const current = rt.log.view;
     if (error instanceof PauseRequired) {
-      await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight }, { status: 'paused', reason: error.reason });
+      await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight });
       return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: ExitCode.paused };
     }
     if (error instanceof NoVerdict) {
-      await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight, noVerdict: true }, { status: 'paused', reason: error.reason });
+      await record(rt, EventType.paused, { reason: error.reason, step: current.step, weight: current.weight, noVerdict: true });
       return { status: 'paused', step: current.step, weight: current.weight, reason: error.reason, exitCode: ExitCode.noVerdict };
     }
     // The store itself failed: handled by driveRollout (restore traffic without recording).
@@ -95,8 +95,7 @@ async function driveRecorded(rt: RolloutRuntime): Promise<RolloutOutcome> {
 async function stopRequested(rt: RolloutRuntime): Promise<RolloutOutcome> {
   const request = rt.stopRequest ?? { trigger: 'abort' as const, reason: 'stop requested', by: rt.operator };
   if (rt.hardStop.signal.aborted) {
-    const view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
-    return interrupted(rt, view.step, view.weight, request.reason);
+    return interrupted(rt, rt.log.view.step, rt.log.view.weight, request.reason);
   }
   return rollBack(rt, request);
 }
@@ -115,7 +114,7 @@ async function forward(rt: RolloutRuntime, view: RolloutView): Promise<RolloutOu
   for (const step of plan.steps) {
     if (view.completedSteps.has(step.index)) continue;
     if (signal.aborted) return placeholderOutcome(view);
-    await record(rt, EventType.stepStarted, { step: step.index, weight: step.weight, bakeMs: step.bakeMs, approval: step.approval, gates: step.gates }, { status: 'running', step: step.index });
+    await record(rt, EventType.stepStarted, { step: step.index, weight: step.weight, bakeMs: step.bakeMs, approval: step.approval, gates: step.gates });
 
     for (const [index, hook] of plan.hooks.beforeStep.entries()) {
       if (view.finishedHooks.has(hookId('beforeStep', index, step.index))) continue;
@@ -154,7 +153,7 @@ async function forward(rt: RolloutRuntime, view: RolloutView): Promise<RolloutOu
     if (!result.ok) warnings.push(`afterPromotion[${index}]: ${result.error ?? 'failed'}`);
   }
   const last = plan.steps.at(-1)!;
-  await record(rt, EventType.promoted, { step: last.index, weight: last.weight, warnings, dryRun: rt.options.dryRun }, { status: 'promoted', step: last.index, weight: last.weight });
+  await record(rt, EventType.promoted, { step: last.index, weight: last.weight, warnings, dryRun: rt.options.dryRun });
   return { status: 'promoted', step: last.index, weight: last.weight, exitCode: ExitCode.ok, ...(warnings.length ? { reason: `promoted with warnings: ${warnings.join('; ')}` } : {}) };
 }
 

@@ -29,6 +29,10 @@ export const EventType = {
   rolledBack: 'rollout.rolled_back',
   rollbackFailed: 'rollback.failed',
   aborted: 'rollout.aborted',
+  /** `rollgate rollback` finishing a rollback that ended incomplete (failed compensations, unverified stable). */
+  rollbackRetried: 'rollback.retried',
+  /** A dead runner's lock on a finished rollout was taken over (and released) by another process. */
+  lockTakenOver: 'lock.taken_over',
 } as const;
 export type EventTypeName = (typeof EventType)[keyof typeof EventType];
 

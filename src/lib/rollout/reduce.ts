@@ -1,9 +1,12 @@
 /**
  * Folds a rollout's event log into what it means now: status, step, weight, what was executed
- * (so it can be compensated) and how far a rollback got. `rollout status`, `resume` and
- * `rollback` all use this, so the log stays the single source of truth.
+ * (so it can be compensated), how far a rollback got, and the per-step limit counters. One event
+ * at a time (`applyEvent`), so a RolloutLog keeps its view current as it appends; `reduceEvents`
+ * is the same fold over a whole log. The log stays the single source of truth.
  */
-import type { ResolvedPlan } from '../plan/types.js';
+import { LimitCounter } from '../analysis/limits.js';
+import type { Measurement } from '../gates/types.js';
+import type { AnalysisConfig, ResolvedPlan } from '../plan/types.js';
 import type { RolloutEvent, RolloutStatus } from '../state/types.js';
 import { EventType } from './events.js';
 
@@ -36,12 +39,56 @@ export interface RolloutView {
         weightRestored: boolean;
         onRollbackDone: Set<string>;
         verified: boolean | undefined;
+        /** What the last `rollout.rolled_back` said was left undone (failed compensations, unverified stable). */
+        incomplete: string[];
       }
     | undefined;
   reason: string | undefined;
+  /** A dry run never changed traffic: never the service's current state. */
+  dryRun: boolean;
+  /** A runner stopped hard (`rollout.aborted`) since the last rollback intent: resume must never go forward. */
+  aborted: boolean;
+  /** The last approval decision recorded (for "already approved by X at T"). */
+  lastDecision: { step: number; key: number; decision: string; by: string; at: string } | undefined;
+  /** Per step: the bake's limit counters, rebuilt from the recorded measurements, so a failure is never forgotten. */
+  limits: Map<number, StepLimits>;
   startedAt: string | undefined;
   updatedAt: string | undefined;
   lastEvent: RolloutEvent | undefined;
+  /** Seq of planned approval requests (a decision on one lets its step go on). */
+  plannedRequests: Set<number>;
+}
+
+export interface StepLimits {
+  counter: LimitCounter;
+  /** Gates measured in the step's bake, in the order first seen. */
+  gates: string[];
+  /** The last recorded measurement of each gate. */
+  last: Map<string, Measurement>;
+}
+
+/** Counting only: the decision uses the plan's limits, and a log read without a plan still counts. */
+const NO_LIMITS: AnalysisConfig = { intervalMs: 0, failureLimit: 0, inconclusiveLimit: 0, onInconclusive: 'rollback', errorLimit: 0, onError: 'rollback', errorTimeoutMs: 0 };
+
+/** The step's counters (created empty when the step has no measurement yet). */
+export function stepLimits(view: RolloutView, step: number): StepLimits {
+  let limits = view.limits.get(step);
+  if (!limits) {
+    limits = { counter: new LimitCounter(view.plan?.analysis ?? NO_LIMITS), gates: [], last: new Map() };
+    view.limits.set(step, limits);
+  }
+  return limits;
+}
+
+/**
+ * A failure over its limit already in the log for this step (a crash, or a store write failure,
+ * between the failing measurement and the rollback): the step has failed, whatever happens next.
+ */
+export function recordedFailure(view: RolloutView, step: number): string | undefined {
+  const limits = view.limits.get(step);
+  if (!limits) return undefined;
+  const decision = limits.counter.decide([...limits.last.values()].filter((m) => m.verdict === 'fail'));
+  return decision.kind === 'fail' ? decision.reason : undefined;
 }
 
 const TERMINAL: ReadonlySet<RolloutStatus> = new Set(['promoted', 'rolled_back', 'failed']);
@@ -57,11 +104,9 @@ function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
-  const plannedRequests = new Set<number>();
-  const first = events[0];
-  const view: RolloutView = {
-    rolloutId: first?.rolloutId ?? '',
+export function createView(rolloutId = ''): RolloutView {
+  return {
+    rolloutId,
     service: '',
     plan: undefined,
     status: 'running',
@@ -77,20 +122,62 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
     approvedSteps: new Set(),
     rollback: undefined,
     reason: undefined,
-    startedAt: first?.at,
-    updatedAt: events.at(-1)?.at,
-    lastEvent: events.at(-1),
+    dryRun: false,
+    aborted: false,
+    lastDecision: undefined,
+    limits: new Map(),
+    startedAt: undefined,
+    updatedAt: undefined,
+    lastEvent: undefined,
+    plannedRequests: new Set(),
   };
-  for (const event of events) {
+}
+
+export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
+  const view = createView(events[0]?.rolloutId ?? '');
+  for (const event of events) applyEvent(view, event);
+  return view;
+}
+
+/** Applies one event to the view (in place): the only place that says what an event means. */
+export function applyEvent(view: RolloutView, event: RolloutEvent): void {
+  view.rolloutId ||= event.rolloutId;
+  view.startedAt ??= event.at;
+  view.updatedAt = event.at;
+  view.lastEvent = event;
+  const plannedRequests = view.plannedRequests;
+  {
     const d = event.data;
     switch (event.type) {
       case EventType.started:
         view.plan = d.plan as ResolvedPlan;
         view.service = str(d.service) ?? view.plan?.service ?? '';
+        view.dryRun = d.dryRun === true;
         break;
       case EventType.resumed:
-        if (view.status === 'paused' || view.status === 'aborted') view.status = view.rollback ? 'aborted' : 'running';
+        if (view.status === 'paused' || view.status === 'aborted') {
+          view.status = view.rollback || view.aborted ? 'aborted' : 'running';
+          // The pause is over: its reason ("waiting for approval ...") no longer describes the rollout.
+          if (!view.rollback && !view.aborted) view.reason = undefined;
+        }
         break;
+      case EventType.measurement: {
+        const step = num(d.step);
+        const gate = str(d.gate);
+        if (d.phase !== 'bake' || step === undefined || !gate) break;
+        const limits = stepLimits(view, step);
+        const measurement = d as unknown as Measurement;
+        limits.counter.record([measurement]);
+        if (!limits.gates.includes(gate)) limits.gates.push(gate);
+        limits.last.set(gate, measurement);
+        break;
+      }
+      case EventType.analysisHold: {
+        // The end of a hold resets the consecutive-error counts, as the bake did when it recorded it.
+        const step = num(d.step);
+        if (d.holding === false && step !== undefined) view.limits.get(step)?.counter.resetErrors();
+        break;
+      }
       case EventType.stepStarted:
         view.step = num(d.step) ?? view.step;
         view.status = 'running';
@@ -119,8 +206,9 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
       case EventType.hookFinished: {
         const id = str(d.hook);
         if (!id) break;
+        // A failed onRollback hook is not done: finishing an incomplete rollback runs it again.
         if (d.point === 'onRollback') {
-          if (view.rollback) view.rollback.onRollbackDone.add(id);
+          if (view.rollback && d.ok === true) view.rollback.onRollbackDone.add(id);
         } else if (d.ok === true) view.finishedHooks.add(id);
         break;
       }
@@ -140,6 +228,7 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
         break;
       case EventType.approvalGranted: {
         const step = num(d.step);
+        view.lastDecision = { step: step ?? view.step, key: num(d.key) ?? -1, decision: str(d.decision) ?? '', by: str(d.by) ?? '', at: event.at };
         if (step !== undefined && d.decision === 'approve') {
           // A planned approval lets the step go on; any other (inconclusive, failed without auto
           // rollback) is a person deciding that the bake is over.
@@ -147,7 +236,10 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
           else view.bakedSteps.add(step);
         }
         if (view.awaitingApproval?.key === num(d.key)) view.awaitingApproval = undefined;
-        if (view.status === 'paused') view.status = 'running';
+        if (view.status === 'paused') {
+          view.status = 'running';
+          view.reason = undefined;
+        }
         break;
       }
       case EventType.paused:
@@ -161,6 +253,7 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
           weightRestored: false,
           onRollbackDone: new Set(),
           verified: undefined,
+          incomplete: [],
         };
         view.reason = view.rollback.reason;
         view.awaitingApproval = undefined;
@@ -176,10 +269,14 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
         break;
       case EventType.promoted:
         view.status = 'promoted';
+        view.awaitingApproval = undefined;
+        view.reason = Array.isArray(d.warnings) && d.warnings.length > 0 ? `promoted with warnings: ${d.warnings.map(String).join('; ')}` : undefined;
         break;
       case EventType.rolledBack:
         view.status = 'rolled_back';
         view.reason = str(d.reason) ?? view.reason;
+        view.aborted = false;
+        if (view.rollback) view.rollback.incomplete = Array.isArray(d.incomplete) ? d.incomplete.map(String) : [];
         break;
       case EventType.rollbackFailed:
         view.status = 'failed';
@@ -187,11 +284,11 @@ export function reduceEvents(events: readonly RolloutEvent[]): RolloutView {
         break;
       case EventType.aborted:
         view.status = 'aborted';
+        view.aborted = true;
         view.reason = str(d.reason) ?? view.reason;
         break;
       default:
         break;
     }
   }
-  return view;
 }

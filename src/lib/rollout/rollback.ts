@@ -9,7 +9,6 @@ import { ExitCode } from '../errors.js';
 import { measureGates } from '../gates/measure.js';
 import { EventType, parseHookId, type RollbackTrigger } from './events.js';
 import type { RolloutOutcome } from './outcome.js';
-import { reduceEvents } from './reduce.js';
 import { actionVars, record, type RolloutRuntime } from './runtime.js';
 import { sleep } from '../sleep.js';
 import { applyWeight, hookSpec, perform, runHook } from './steps.js';
@@ -36,17 +35,9 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
   const hard = rt.hardStop.signal;
   const startedAt = Date.now();
   const deadline = startedAt + rt.plan.rollback.timeoutMs;
-  let view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+  const view = rt.log.view;
   const fromWeight = Math.max(view.weight, view.weightUncertain ?? 0);
-  if (!view.rollback) {
-    await record(
-      rt,
-      EventType.rollbackStarted,
-      { trigger: request.trigger, reason: request.reason, by: request.by, ...(request.severity ? { severity: request.severity } : {}), fromWeight, step: view.step },
-      { status: 'running', reason: request.reason },
-    );
-    view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
-  }
+  await recordRollbackIntent(rt, request);
   const reason = view.rollback?.reason ?? request.reason;
   const incomplete: string[] = [];
 
@@ -75,7 +66,7 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
   if (!restored.ok) {
     const where = fromWeight > 0 ? `the canary may still receive ${fromWeight}% of traffic` : 'traffic state unknown';
     const why = `traffic could not be restored: ${restored.error ?? 'the traffic action failed'}; ${where}`;
-    await record(rt, EventType.rollbackFailed, { reason: why, weight: fromWeight, incomplete }, { status: 'failed', reason: why });
+    await record(rt, EventType.rollbackFailed, { reason: why, weight: fromWeight, incomplete });
     return { status: 'failed', step: view.step, weight: fromWeight, reason: why, exitCode: ExitCode.rollbackFailed };
   }
 
@@ -96,11 +87,32 @@ export async function rollBack(rt: RolloutRuntime, request: RollbackRequest): Pr
   if (hard.aborted) return interrupted(rt, view.step, 0, reason);
 
   const problems = [...incomplete, ...(verified === false ? [`stable did not pass ${verify!.gates.join(', ')} within ${formatDuration(verify!.withinMs)}`] : [])];
-  await record(rt, EventType.rolledBack, { reason, trigger: view.rollback?.trigger ?? request.trigger, verified: verified ?? null, incomplete: problems }, { status: 'rolled_back', weight: 0, reason });
+  await record(rt, EventType.rolledBack, { reason, trigger: view.rollback?.trigger ?? request.trigger, verified: verified ?? null, incomplete: problems });
   if (problems.length > 0) {
     return { status: 'rolled_back', step: view.step, weight: 0, reason: `${reason}; rollback incomplete: ${problems.join('; ')}`, exitCode: ExitCode.rollbackFailed };
   }
   return { status: 'rolled_back', step: view.step, weight: 0, reason, exitCode: request.trigger === 'signal' ? ExitCode.interrupted : ExitCode.failed };
+}
+
+/**
+ * Records `rollback.started` once per rollout, at the first moment it is decided (the first Ctrl-C
+ * records it at once), so a second Ctrl-C's `rollout.aborted` always follows it and a resume can
+ * only finish the rollback, never go forward.
+ */
+export function recordRollbackIntent(rt: RolloutRuntime, request: RollbackRequest): Promise<unknown> {
+  if (rt.rollbackIntent) return rt.rollbackIntent;
+  const view = rt.log.view;
+  if (view.rollback) return Promise.resolve();
+  const fromWeight = Math.max(view.weight, view.weightUncertain ?? 0);
+  rt.rollbackIntent = record(rt, EventType.rollbackStarted, {
+    trigger: request.trigger,
+    reason: request.reason,
+    by: request.by,
+    ...(request.severity ? { severity: request.severity } : {}),
+    fromWeight,
+    step: view.step,
+  });
+  return rt.rollbackIntent;
 }
 
 /** Measures the verification gates until all pass or `withinMs` runs out. */
@@ -128,9 +140,9 @@ async function verifyStable(rt: RolloutRuntime, names: string[], withinMs: numbe
 
 /** Second interrupt or the rollback's time bound: leave a record saying exactly where traffic is. */
 export async function interrupted(rt: RolloutRuntime, step: number, weight: number, reason: string): Promise<RolloutOutcome> {
-  const view = reduceEvents(await rt.store.readEvents(rt.rolloutId));
+  const view = rt.log.view;
   const where = view.weightUncertain !== undefined ? `a change to ${view.weightUncertain}% was under way (outcome unknown); last confirmed weight ${view.weight}%` : `canary weight ${view.weight}%`;
   const why = `stopped before the rollback finished (${reason}); ${where}; finish with \`rollgate rollback ${rt.rolloutId}\` or \`rollgate rollout resume ${rt.rolloutId}\``;
-  await record(rt, EventType.aborted, { reason: why, weight: view.weight, weightUncertain: view.weightUncertain ?? null }, { status: 'aborted', reason: why });
+  await record(rt, EventType.aborted, { reason: why, weight: view.weight, weightUncertain: view.weightUncertain ?? null });
   return { status: 'aborted', step, weight: view.weight ?? weight, reason: why, exitCode: ExitCode.interrupted };
 }

@@ -7,10 +7,10 @@
  *   the engine then records an `aborted` state saying where traffic is.
  */
 import type { runAction as RunActionFn } from '../actions/run-action.js';
-import type { EventLog } from '../evidence/chain.js';
+import type { RolloutLog } from '../log/rollout-log.js';
 import type { PrometheusApi } from '../prometheus/types.js';
 import type { ResolvedPlan } from '../plan/types.js';
-import type { AbortSource, RolloutEvent, RolloutStatus, StateStore } from '../state/types.js';
+import type { AbortSource, RolloutEvent, StateStore } from '../state/types.js';
 import type { RollbackTrigger } from './events.js';
 
 export type ApprovalAnswer = 'approve' | 'rollback' | 'wait';
@@ -41,7 +41,8 @@ export interface RolloutRuntime {
   rolloutId: string;
   plan: ResolvedPlan;
   store: StateStore;
-  log: EventLog;
+  /** The rollout's log and its reduced view: where the engine reads where it is. */
+  log: RolloutLog;
   prometheus: PrometheusApi;
   runAction: typeof RunActionFn;
   operator: string;
@@ -60,8 +61,8 @@ export interface RolloutRuntime {
   lockToken: string;
   /** Highest weight a traffic action was asked for since the last confirmed change (in memory, for when the store is gone). */
   weightAtRisk: number;
-  /** Appends are serialised through this chain: the log has one writer, but several async callers. */
-  writeQueue: Promise<unknown>;
+  /** The recorded (or being recorded) rollback intent: recorded once, before anything that follows it. */
+  rollbackIntent: Promise<unknown> | undefined;
   /** Called after each event is durably appended (the Ui renders it). */
   onEvent: (event: RolloutEvent) => void;
 }
@@ -73,21 +74,13 @@ export function requestStop(rt: RolloutRuntime, request: StopRequest): void {
   rt.stop.abort();
 }
 
-/** Appends an event (durably, hash-chained), refreshes the index record, then tells the Ui. */
-export async function record(
-  rt: RolloutRuntime,
-  type: string,
-  data: Record<string, unknown>,
-  index?: { status?: RolloutStatus; step?: number; weight?: number; reason?: string },
-): Promise<RolloutEvent> {
-  const write = rt.writeQueue.then(async () => {
-    // EventLog.append sanitises (NaN, Infinity, undefined) before hashing.
-    const event = await rt.log.append(type, data);
-    if (index) await rt.store.updateRollout(rt.rolloutId, { ...index, updatedAt: event.at });
-    return event;
-  });
-  rt.writeQueue = write.catch(() => undefined);
-  const event = await write;
+/**
+ * Appends an event (durably, hash-chained; the record is derived from the view by the log), then
+ * tells the Ui. Appends keep the order of the calls, also when callers do not await each other.
+ */
+export async function record(rt: RolloutRuntime, type: string, data: Record<string, unknown>): Promise<RolloutEvent> {
+  // RolloutLog.append sanitises (NaN, Infinity, undefined) before hashing.
+  const event = await rt.log.append(type, data);
   rt.onEvent(event);
   return event;
 }

@@ -7,7 +7,8 @@
 import { hostname, userInfo } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { runAction } from '../actions/run-action.js';
-import { EventLog, sanitizeForEvidence } from '../evidence/chain.js';
+import { sanitizeForEvidence } from '../log/chain.js';
+import { RolloutLog } from '../log/rollout-log.js';
 import { ExitCode, LockHeldError, StateError, UsageError } from '../errors.js';
 import type { ResolvedPlan } from '../plan/types.js';
 import { createPrometheusClient } from '../prometheus/client.js';
@@ -22,7 +23,7 @@ import { driveRollout } from './engine.js';
 import { EventType } from './events.js';
 import type { RolloutOutcome } from './outcome.js';
 import { isTerminal, reduceEvents } from './reduce.js';
-import { rollBack } from './rollback.js';
+import { recordRollbackIntent, rollBack } from './rollback.js';
 import { newRolloutId } from './rollout-id.js';
 import { record, requestStop, type Prompter, type RolloutRuntime, type RunnerOptions } from './runtime.js';
 
@@ -46,6 +47,8 @@ export interface SessionOptions {
 export interface SessionResult extends RolloutOutcome {
   rolloutId: string;
   service: string;
+  /** A dry run: no traffic was changed, whatever the status says. */
+  dryRun: boolean;
 }
 
 const DEFAULT_RUNNER: RunnerOptions = { dryRun: false, onApproval: 'wait', approvalTimeoutMs: 24 * 3_600_000, pollMs: 250 };
@@ -74,17 +77,36 @@ function describeHolder(holder: LockOwner): string {
   return `rollout ${holder.rolloutId} (pid ${holder.pid} on ${holder.host}, user ${holder.user}, heartbeat ${formatDuration(Math.max(0, age))} ago)`;
 }
 
+/** Promoted or rolled back (completely): nothing of it is left to finish, so its lock protects nothing. */
+async function hasFinished(store: StateStore, rolloutId: string): Promise<boolean> {
+  const view = reduceEvents(await store.readEvents(rolloutId).catch(() => []));
+  return view.status === 'promoted' || (view.status === 'rolled_back' && (view.rollback?.incomplete.length ?? 0) === 0);
+}
+
+/** Records in the finished rollout's own log that its dead runner's lock was taken over, and by whom. */
+async function recordLockTakeOver(store: StateStore, holder: LockOwner, by: string, forRollout: string): Promise<void> {
+  const log = await RolloutLog.open(store, holder.rolloutId);
+  await log.append(EventType.lockTakenOver, { by, for: forRollout, deadRunner: { pid: holder.pid, host: holder.host, user: holder.user, heartbeatAt: holder.heartbeatAt } });
+}
+
 /**
  * Takes the service lock for a rollout. A live holder is never displaced. A dead holder's lock is
- * taken over only when `takeOverFor` says it belongs to the rollout we are continuing.
+ * taken over when it belongs to the rollout we are continuing (`mayTakeOver`), or to a rollout that
+ * had finished when its runner died (after `promoted` was recorded, before the lock was released);
+ * the latter is recorded in that rollout's log.
  */
-async function acquireLock(store: StateStore, service: string, owner: LockOwner, mayTakeOver: (holder: LockOwner) => boolean): Promise<void> {
+async function acquireLock(store: StateStore, service: string, owner: LockOwner, mayTakeOver: (holder: LockOwner) => boolean, by: string): Promise<void> {
   const result = await store.acquireLock(service, owner);
   if (result.acquired) return;
   const holder = result.holder;
   const dead = isLockDead(holder, new Date());
   if (!dead) {
     throw new LockHeldError(`service ${service} is locked by ${describeHolder(holder)}`, `wait for it to finish, or stop it with: rollgate rollback ${holder.rolloutId} --reason "..."`);
+  }
+  if (!mayTakeOver(holder) && (await hasFinished(store, holder.rolloutId))) {
+    if (!(await store.takeOverLock(service, holder.token, owner))) throw new LockHeldError(`service ${service}: another process took over the lock of ${holder.rolloutId} first`);
+    await recordLockTakeOver(store, holder, by, owner.rolloutId);
+    return;
   }
   if (!mayTakeOver(holder)) {
     throw new LockHeldError(
@@ -97,7 +119,7 @@ async function acquireLock(store: StateStore, service: string, owner: LockOwner,
   }
 }
 
-function buildRuntime(options: SessionOptions, rolloutId: string, plan: ResolvedPlan, log: EventLog): RolloutRuntime {
+function buildRuntime(options: SessionOptions, rolloutId: string, plan: ResolvedPlan, log: RolloutLog): RolloutRuntime {
   const prometheusConfig = options.prometheusUrl ? { ...plan.prometheus, url: options.prometheusUrl } : plan.prometheus;
   const rt: RolloutRuntime = {
     rolloutId,
@@ -115,7 +137,7 @@ function buildRuntime(options: SessionOptions, rolloutId: string, plan: Resolved
     stopRequest: undefined,
     pendingApproval: undefined,
     hardStop: new AbortController(),
-    writeQueue: Promise.resolve(),
+    rollbackIntent: undefined,
     weightAtRisk: 0,
     lockToken: '',
     onEvent: options.onEvent,
@@ -160,7 +182,7 @@ async function holdWhile(rt: RolloutRuntime, owner: LockOwner, work: () => Promi
   });
   try {
     const outcome = await work();
-    return { ...outcome, rolloutId: rt.rolloutId, service: plan.service };
+    return { ...outcome, rolloutId: rt.rolloutId, service: plan.service, dryRun: rt.log.view.dryRun };
   } finally {
     clearInterval(heartbeat);
     await unwatch().catch(() => undefined);
@@ -176,9 +198,9 @@ async function refuseUnfinished(store: StateStore, service: string): Promise<voi
   const candidates = (await store.listRollouts({ service, limit: 50 })).filter((r) => r.status !== 'promoted' && r.status !== 'rolled_back');
   let unfinished: (typeof candidates)[number] | undefined;
   for (const candidate of candidates) {
-    // A dry run never moved traffic: it owns nothing.
-    const [started] = await store.readEvents(candidate.rolloutId);
-    if (started?.data.dryRun !== true) {
+    // A dry run never moved traffic: it owns nothing. (Records written before `dryRun` was kept: ask the log.)
+    const dryRun = candidate.dryRun ?? (candidate.head === undefined && (await store.readEvents(candidate.rolloutId))[0]?.data.dryRun === true);
+    if (!dryRun) {
       unfinished = candidate;
       break;
     }
@@ -195,12 +217,26 @@ export async function startSession(plan: ResolvedPlan, options: SessionOptions):
   const { store } = options;
   const rolloutId = newRolloutId(plan.service);
   const owner = lockOwner(rolloutId);
-  await acquireLock(store, plan.service, owner, () => false);
+  await acquireLock(store, plan.service, owner, () => false, options.operator);
   try {
     await refuseUnfinished(store, plan.service);
     const now = new Date().toISOString();
-    await store.createRollout({ rolloutId, service: plan.service, planName: plan.name, planFile: plan.file, planSha256: plan.sha256, status: 'running', step: -1, weight: 0, createdAt: now, updatedAt: now, operator: options.operator });
-    const log = await EventLog.open(store, rolloutId);
+    const dryRun = options.runner.dryRun === true;
+    const log = await RolloutLog.create(store, {
+      rolloutId,
+      kind: 'rollout',
+      service: plan.service,
+      planName: plan.name,
+      planFile: plan.file,
+      planSha256: plan.sha256,
+      status: 'running',
+      step: -1,
+      weight: 0,
+      createdAt: now,
+      updatedAt: now,
+      operator: options.operator,
+      ...(dryRun ? { dryRun } : {}),
+    });
     const rt = buildRuntime(options, rolloutId, plan, log);
     await record(rt, EventType.started, {
       service: plan.service,
@@ -226,16 +262,17 @@ export async function startSession(plan: ResolvedPlan, options: SessionOptions):
 /** Loads a recorded rollout and takes its lock (taking over from a dead runner only). */
 async function takeOver(target: string, options: SessionOptions, verb: string): Promise<{ rt: RolloutRuntime; owner: LockOwner }> {
   const { store } = options;
+  // A look before the lock (which service, which plan); the session's log is loaded once we hold it.
   const events = await store.readEvents(target);
-  const view = reduceEvents(events);
-  if (!view.plan) throw new StateError(`rollout ${target} has no rollout.started event in ${store.url}; cannot ${verb} it`);
-  const plan = await restorePlan(view.plan, events[0]?.data.planPath, options);
+  const seen = reduceEvents(events);
+  if (!seen.plan) throw new StateError(`rollout ${target} has no rollout.started event in ${store.url}; cannot ${verb} it`);
+  const plan = await restorePlan(seen.plan, events[0]?.data.planPath, options);
   const owner = lockOwner(target);
-  await acquireLock(store, plan.service, owner, (holder) => holder.rolloutId === target);
+  await acquireLock(store, plan.service, owner, (holder) => holder.rolloutId === target, options.operator);
   try {
-    const log = await EventLog.open(store, target);
+    const log = await RolloutLog.open(store, target);
     const rt = buildRuntime(options, target, plan, log);
-    rt.weightAtRisk = Math.max(view.weight, view.weightUncertain ?? 0);
+    rt.weightAtRisk = Math.max(log.view.weight, log.view.weightUncertain ?? 0);
     return { rt, owner };
   } catch (error) {
     await store.releaseLock(plan.service, owner.token).catch(() => undefined);
@@ -262,11 +299,21 @@ async function restorePlan(snapshot: ResolvedPlan, planPath: unknown, options: S
 
 /** Continues a rollout whose runner died, paused for approval, or was aborted half way. */
 export async function resumeSession(rolloutId: string, options: SessionOptions): Promise<Session> {
-  const view = reduceEvents(await options.store.readEvents(rolloutId));
-  if (isTerminal(view.status)) {
-    throw new UsageError(`rollout ${rolloutId} has already ended: ${view.status}${view.reason ? ` (${view.reason})` : ''}`, view.status === 'failed' ? `finish its rollback with: rollgate rollback ${rolloutId} --reason "..."` : undefined);
+  const seen = reduceEvents(await options.store.readEvents(rolloutId));
+  if (isTerminal(seen.status)) {
+    const released = await releaseDeadLockOf(options.store, rolloutId, seen.service, options.operator);
+    throw new UsageError(
+      `rollout ${rolloutId} has already ended: ${seen.status}${seen.reason ? ` (${seen.reason})` : ''}${released ? '; the lock its dead runner left was taken over and released (recorded)' : ''}`,
+      seen.status === 'failed' ? `finish its rollback with: rollgate rollback ${rolloutId} --reason "..."` : undefined,
+    );
   }
   const { rt, owner } = await takeOver(rolloutId, options, 'resume');
+  const view = rt.log.view;
+  if (isTerminal(view.status)) {
+    // Its runner finished between our look and taking the lock.
+    await options.store.releaseLock(rt.plan.service, owner.token).catch(() => undefined);
+    throw new UsageError(`rollout ${rolloutId} has already ended: ${view.status}${view.reason ? ` (${view.reason})` : ''}`);
+  }
   await record(rt, EventType.resumed, { by: options.operator, fromStatus: view.status, step: view.step, weight: view.weight, weightUncertain: view.weightUncertain ?? null });
   return sessionHandle(rt, owner, () => driveRollout(rt));
 }
@@ -274,15 +321,38 @@ export async function resumeSession(rolloutId: string, options: SessionOptions):
 /** Takes over an orphaned (or paused/aborted/failed) rollout and rolls it back in this process. */
 export async function rollbackSession(rolloutId: string, request: { reason: string; severity: string }, options: SessionOptions): Promise<Session> {
   const { rt, owner } = await takeOver(rolloutId, options, 'roll back');
-  const view = reduceEvents(await options.store.readEvents(rolloutId));
+  const view = rt.log.view;
+  const incomplete = view.status === 'rolled_back' ? (view.rollback?.incomplete ?? []) : [];
   // Its runner may have finished between our look and taking the lock: nothing left to do then.
-  if (view.status === 'rolled_back' || view.status === 'promoted') {
+  if (view.status === 'promoted' || (view.status === 'rolled_back' && incomplete.length === 0)) {
     return sessionHandle(rt, owner, async () => ({ status: view.status, step: view.step, weight: view.weight, exitCode: view.status === 'rolled_back' ? ExitCode.failed : ExitCode.ok, ...(view.reason ? { reason: view.reason } : {}) }));
   }
-  if (!view.rollback) await record(rt, EventType.abortRequested, { reason: request.reason, by: options.operator, severity: request.severity, takenOver: true });
+  // A rollback that ended incomplete: retry what failed (compensations, onRollback hooks) and the verification.
+  if (incomplete.length > 0) await record(rt, EventType.rollbackRetried, { reason: request.reason, by: options.operator, incomplete });
+  else if (!view.rollback) await record(rt, EventType.abortRequested, { reason: request.reason, by: options.operator, severity: request.severity, takenOver: true });
   // This process is the one rolling back: the durable abort flag it set must not be recorded twice.
   rt.stopRequest = { trigger: 'abort', reason: request.reason, by: options.operator, severity: request.severity };
   return sessionHandle(rt, owner, () => rollBack(rt, { trigger: 'abort', reason: request.reason, by: options.operator, severity: request.severity }));
+}
+
+/**
+ * A finished rollout (promoted, rolled back) whose runner died before releasing the service lock:
+ * takes the lock over, records that in the rollout's log, and releases it. False when there is no
+ * such lock (none, someone else's, or a live runner's).
+ */
+export async function releaseDeadLockOf(store: StateStore, rolloutId: string, service: string, by: string): Promise<boolean> {
+  if (!service) return false;
+  const holder = await store.getLock(service);
+  if (!holder || holder.rolloutId !== rolloutId || !isLockDead(holder, new Date())) return false;
+  if (!(await hasFinished(store, rolloutId))) return false;
+  const owner = lockOwner(rolloutId);
+  if (!(await store.takeOverLock(service, holder.token, owner))) return false;
+  try {
+    await recordLockTakeOver(store, holder, by, rolloutId);
+  } finally {
+    await store.releaseLock(service, owner.token).catch(() => undefined);
+  }
+  return true;
 }
 
 function sessionHandle(rt: RolloutRuntime, owner: LockOwner, work: () => Promise<RolloutOutcome>): Session {
@@ -292,8 +362,13 @@ function sessionHandle(rt: RolloutRuntime, owner: LockOwner, work: () => Promise
     run: () => holdWhile(rt, owner, work),
     interrupt(signalName: string) {
       interrupts += 1;
-      if (interrupts === 1) requestStop(rt, { trigger: 'signal', reason: `${signalName} received`, by: rt.operator });
-      else rt.hardStop.abort();
+      if (interrupts === 1) {
+        const request = { trigger: 'signal' as const, reason: `${signalName} received`, by: rt.operator };
+        // The intent is recorded now, before anything a second signal can lead to (`rollout.aborted`);
+        // once promotion is recorded it stands, and nothing is recorded for it.
+        if (!isTerminal(rt.log.view.status) && !rt.stopRequest) void recordRollbackIntent(rt, request).catch(() => undefined);
+        requestStop(rt, request);
+      } else rt.hardStop.abort();
     },
   };
 }

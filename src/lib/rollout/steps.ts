@@ -54,7 +54,6 @@ export async function applyWeight(
     rt,
     EventType.weightApplied,
     { weight, step: context.step, rollback, ok: result.ok, rounds: attempt, action: result },
-    result.ok ? { weight, step: context.step } : undefined,
   );
   return result;
 }

@@ -1,8 +1,12 @@
 /**
  * The embedded state store: plain files under one root directory, safe against crashes.
  *
- *   <root>/rollouts/<id>/record.json          index record (atomic replace)
+ *   <root>/rollouts/<id>/record.json          index record with the chain head (atomic replace)
  *   <root>/rollouts/<id>/events.ndjson        hash-chained event log, one canonical JSON per line (append + fsync)
+ *
+ * An append is two durable writes in a fixed order: the log line (fsync), then record.json with the
+ * new head. A crash between them leaves the log one event ahead of the head, never behind it, so
+ * `evidence verify` tells that apart from a cut tail (the log behind its head).
  *   <root>/rollouts/<id>/abort.json           durable abort request
  *   <root>/rollouts/<id>/approvals/<step>.json
  *   <root>/locks/<service>.json               lock owner (created exclusively)
@@ -16,12 +20,13 @@ import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { canonicalEventText, isCanonicalJson } from '../evidence/chain.js';
+import { canonicalEventText, hashEvent, isCanonicalJson } from '../log/chain.js';
 import { StateError, UsageError } from '../errors.js';
+import { crashPoint } from '../log/crash-point.js';
 import { CorruptEventLogError } from './event-log-error.js';
 import { isLockDead } from './lock-liveness.js';
 import { abortRequestSchema, approvalDecisionSchema, isSafeName, lockOwnerSchema, parseStored, rolloutRecordSchema, storedEventSchema } from './schemas.js';
-import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RolloutEvent, RolloutRecord, StateStore } from './types.js';
+import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RecordPatch, RolloutEvent, RolloutRecord, StateStore } from './types.js';
 
 /** How often watchAbort re-reads the durable abort file (fs.watch speeds it up where it works). */
 const ABORT_POLL_MS = 200;
@@ -144,7 +149,8 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  async listRollouts(filter: { service?: string; limit?: number } = {}): Promise<RolloutRecord[]> {
+  async listRollouts(filter: { service?: string; limit?: number; kinds?: ReadonlyArray<'rollout' | 'audit'> } = {}): Promise<RolloutRecord[]> {
+    const kinds = filter.kinds ?? ['rollout'];
     let ids: string[];
     try {
       ids = await fs.readdir(path.join(this.root, 'rollouts'));
@@ -156,7 +162,7 @@ export class FileStateStore implements StateStore {
     for (const id of ids) {
       // A folder without record.json is a rollout whose creation crashed half way: not listed.
       const record = await this.getRollout(id);
-      if (record && (filter.service === undefined || record.service === filter.service)) records.push(record);
+      if (record && (filter.service === undefined || record.service === filter.service) && kinds.includes(record.kind ?? 'rollout')) records.push(record);
     }
     records.sort(newestFirst);
     return filter.limit === undefined ? records : records.slice(0, filter.limit);
@@ -164,12 +170,16 @@ export class FileStateStore implements StateStore {
 
   // ---- event log ---------------------------------------------------------------------------
 
-  async appendEvent(event: RolloutEvent): Promise<void> {
+  async appendEvent(event: RolloutEvent, patch: RecordPatch = {}): Promise<void> {
     this.checkName('rollout ID', event.rolloutId);
     const line = `${canonicalEventText(event)}\n`;
     // Appends to one log run in order within this process; across processes the service lock keeps one writer.
     const previous = this.appendQueue.get(event.rolloutId) ?? Promise.resolve();
-    const next = previous.then(() => this.appendLine(event, line));
+    const next = previous.then(async () => {
+      await this.appendLine(event, line);
+      crashPoint('line', event);
+      await this.writeHead(event, patch);
+    });
     const settled = next.catch(() => undefined);
     this.appendQueue.set(event.rolloutId, settled);
     void settled.then(() => {
@@ -210,6 +220,20 @@ export class FileStateStore implements StateStore {
       throw this.fail(`append to ${file}`, error);
     } finally {
       await handle.close();
+    }
+  }
+
+  /** The second write of an append: the record with the new head (and the fields derived with it). */
+  private async writeHead(event: RolloutEvent, patch: RecordPatch): Promise<void> {
+    const file = path.join(this.rolloutDir(event.rolloutId), 'record.json');
+    try {
+      const text = await this.readText(file);
+      if (text === undefined) throw new StateError(`cannot append to rollout ${event.rolloutId}: it is not in ${this.url}`);
+      const current = parseStored(rolloutRecordSchema, text, file);
+      const next: RolloutRecord = { ...current, ...patch, rolloutId: current.rolloutId, service: current.service, updatedAt: patch.updatedAt ?? current.updatedAt, head: { seq: event.seq, hash: event.hash ?? hashEvent(event) } };
+      await this.writeAtomic(file, `${JSON.stringify(next, null, 2)}\n`);
+    } catch (error) {
+      throw this.fail(`record the head of ${event.rolloutId}`, error);
     }
   }
 

@@ -15,12 +15,12 @@
  * Every multi-step check-then-write is one Lua script, so it is atomic on the server.
  */
 import { Redis } from 'ioredis';
-import { canonicalEventText, isCanonicalJson } from '../evidence/chain.js';
+import { canonicalEventText, hashEvent, isCanonicalJson } from '../log/chain.js';
 import { StateError, UsageError } from '../errors.js';
 import { CorruptEventLogError } from './event-log-error.js';
 import { isLockDead } from './lock-liveness.js';
 import { abortRequestSchema, approvalDecisionSchema, isSafeName, lockOwnerSchema, parseStored, rolloutRecordSchema, storedEventSchema } from './schemas.js';
-import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RolloutEvent, RolloutRecord, StateStore } from './types.js';
+import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RecordPatch, RolloutEvent, RolloutRecord, StateStore } from './types.js';
 
 const PREFIX = 'rollgate:';
 const key = {
@@ -52,7 +52,11 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`;
 
-/** XADD only when seq = last seq + 1 (and the rollout exists): returns {1, seq} or {0, last} or {-1, 0}. */
+/**
+ * XADD only when seq = last seq + 1 (and the rollout exists): returns {1, seq} or {0, last} or {-1, 0}.
+ * The record's chain head (ARGV[3]) and the fields derived with it (ARGV[4..]) are set in the same
+ * script, so the log and its head never disagree.
+ */
 const APPEND_SCRIPT = `
 if redis.call('EXISTS', KEYS[2]) == 0 then return {-1, 0} end
 local last = 0
@@ -65,6 +69,7 @@ if #tail > 0 then
 end
 if tonumber(ARGV[1]) ~= last + 1 then return {0, last} end
 redis.call('XADD', KEYS[1], '*', 'seq', ARGV[1], 'event', ARGV[2])
+redis.call('HSET', KEYS[2], 'head', ARGV[3], unpack(ARGV, 4))
 return {1, tonumber(ARGV[1])}`;
 
 /**
@@ -168,13 +173,14 @@ export class RedisStateStore implements StateStore {
     if (updated !== 1) throw new StateError(`cannot update rollout ${rolloutId}: it is not in ${this.url}`);
   }
 
-  async listRollouts(filter: { service?: string; limit?: number } = {}): Promise<RolloutRecord[]> {
+  async listRollouts(filter: { service?: string; limit?: number; kinds?: ReadonlyArray<'rollout' | 'audit'> } = {}): Promise<RolloutRecord[]> {
     if (filter.service !== undefined && !isSafeName(filter.service)) return [];
+    const kinds = filter.kinds ?? ['rollout'];
     const index = filter.service === undefined ? key.index() : key.serviceIndex(filter.service);
-    const stop = filter.limit === undefined ? -1 : filter.limit - 1;
-    if (stop < -1 || filter.limit === 0) return [];
+    if (filter.limit !== undefined && filter.limit <= 0) return [];
     // ZREVRANGE: highest score (newest) first; equal scores by member descending, as the file store does.
-    const ids = await this.call('list rollouts', () => this.redis.zrevrange(index, 0, stop));
+    // All IDs: records of other kinds are filtered out below, so the limit applies after that.
+    const ids = await this.call('list rollouts', () => this.redis.zrevrange(index, 0, -1));
     if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(key.rollout(id));
@@ -183,18 +189,22 @@ export class RedisStateStore implements StateStore {
     for (const [index_, [error, hash]] of results.entries()) {
       if (error) throw new StateError(`state store at ${this.url}: list rollouts failed (${errorCode(error)})`);
       const fields = hash as Record<string, string>;
-      if (Object.keys(fields).length > 0) records.push(parseRecordHash(fields, key.rollout(ids[index_]!)));
+      if (Object.keys(fields).length === 0) continue;
+      const record = parseRecordHash(fields, key.rollout(ids[index_]!));
+      if (kinds.includes(record.kind ?? 'rollout')) records.push(record);
     }
-    return records;
+    return filter.limit === undefined ? records : records.slice(0, filter.limit);
   }
 
   // ---- event log ---------------------------------------------------------------------------
 
-  async appendEvent(event: RolloutEvent): Promise<void> {
+  async appendEvent(event: RolloutEvent, patch: RecordPatch = {}): Promise<void> {
     this.checkName('rollout ID', event.rolloutId);
     const json = canonicalEventText(event);
+    const head = JSON.stringify({ seq: event.seq, hash: event.hash ?? hashEvent(event) });
+    const fields = recordFields(patch);
     const result = (await this.call(`append event #${event.seq} to ${event.rolloutId}`, () =>
-      this.redis.eval(APPEND_SCRIPT, 2, key.events(event.rolloutId), key.rollout(event.rolloutId), String(event.seq), json),
+      this.redis.eval(APPEND_SCRIPT, 2, key.events(event.rolloutId), key.rollout(event.rolloutId), String(event.seq), json, head, ...fields),
     )) as [number, number];
     const [status, last] = result;
     if (status === -1) throw new StateError(`cannot append to rollout ${event.rolloutId}: it is not in ${this.url}`);
@@ -418,12 +428,12 @@ function createClient(url: string): Redis {
   return redis;
 }
 
-/** Hash fields: strings as is, numbers as decimal text; undefined fields are left out. */
+/** Hash fields: strings as is, numbers and booleans as text, objects (head) as JSON; undefined fields are left out. */
 function recordFields(record: Partial<RolloutRecord>): string[] {
   const fields: string[] = [];
   for (const [name, value] of Object.entries(record)) {
     if (value === undefined) continue;
-    fields.push(name, String(value));
+    fields.push(name, typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value));
   }
   return fields;
 }
@@ -432,6 +442,14 @@ function parseRecordHash(hash: Record<string, string>, where: string): RolloutRe
   const value: Record<string, unknown> = { ...hash };
   for (const numeric of ['step', 'weight'] as const) {
     if (hash[numeric] !== undefined) value[numeric] = Number(hash[numeric]);
+  }
+  if (hash.dryRun !== undefined) value.dryRun = hash.dryRun === 'true';
+  if (hash.head !== undefined) {
+    try {
+      value.head = JSON.parse(hash.head) as unknown;
+    } catch {
+      // left as text: the schema check below reports it as not what rollgate wrote
+    }
   }
   return parseStored(rolloutRecordSchema, JSON.stringify(value), where);
 }

@@ -52,6 +52,9 @@ export interface RolloutRecord {
   head?: ChainHead;
 }
 
+/** Record fields that follow from the log; written by the store together with the chain head. */
+export type RecordPatch = Partial<Pick<RolloutRecord, 'status' | 'step' | 'weight' | 'reason' | 'updatedAt' | 'dryRun'>>;
+
 export interface ChainHead {
   seq: number;
   hash: string;
@@ -109,11 +112,17 @@ export interface StateStore {
   createRollout(record: RolloutRecord): Promise<void>;
   getRollout(rolloutId: string): Promise<RolloutRecord | undefined>;
   updateRollout(rolloutId: string, patch: Partial<Omit<RolloutRecord, 'rolloutId' | 'service'>>): Promise<void>;
-  /** Newest first. */
-  listRollouts(filter?: { service?: string; limit?: number }): Promise<RolloutRecord[]>;
+  /** Newest first. Records of kind 'audit' are left out unless `kinds` asks for them. */
+  listRollouts(filter?: { service?: string; limit?: number; kinds?: ReadonlyArray<'rollout' | 'audit'> }): Promise<RolloutRecord[]>;
 
-  /** Appends; rejects (StateError) when event.seq is not last seq + 1, so no event is lost or duplicated. */
-  appendEvent(event: RolloutEvent): Promise<void>;
+  /**
+   * Appends; rejects (StateError) when event.seq is not last seq + 1, so no event is lost or duplicated.
+   * The store moves the record's chain head to this event in the same step (Redis: one Lua script;
+   * file: the log line is fsynced first, then the record replaced atomically, so a crash in between
+   * leaves the log exactly one event ahead of the head — told apart from a cut, which leaves it behind).
+   * `record` holds fields derived from the log (status, step, ...) written together with the head.
+   */
+  appendEvent(event: RolloutEvent, record?: RecordPatch): Promise<void>;
   readEvents(rolloutId: string): Promise<RolloutEvent[]>;
 
   acquireLock(service: string, owner: LockOwner): Promise<AcquireResult>;

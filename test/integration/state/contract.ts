@@ -163,6 +163,39 @@ export function describeStateStoreContract(backend: string, fixture: StoreFixtur
         expect(await store.readEvents('r-nowhere')).toEqual([]);
       });
 
+      it('moves the chain head with each append, together with the record fields given with it', async () => {
+        const store = await open();
+        const r = record();
+        await store.createRollout({ ...r, head: { seq: 0, hash: GENESIS_PREV } });
+        const [e1, e2] = chainedEvents(r.rolloutId, 2) as [RolloutEvent, RolloutEvent];
+        await store.appendEvent(e1, { status: 'running', step: 0, weight: 10, reason: '', updatedAt: e1.at });
+        expect(await store.getRollout(r.rolloutId)).toMatchObject({ head: { seq: 1, hash: e1.hash }, step: 0, weight: 10, updatedAt: e1.at });
+        await store.appendEvent(e2, { status: 'paused', reason: 'waiting for approval of step 1' });
+        const other = await open();
+        expect(await other.getRollout(r.rolloutId)).toMatchObject({ head: { seq: 2, hash: e2.hash }, status: 'paused', reason: 'waiting for approval of step 1' });
+        // A rejected append moves nothing.
+        await expect(store.appendEvent(e1, { status: 'failed' })).rejects.toBeInstanceOf(StateError);
+        expect(await other.getRollout(r.rolloutId)).toMatchObject({ head: { seq: 2, hash: e2.hash }, status: 'paused' });
+      });
+
+      it('keeps kind and dryRun; lists audits only when asked', async () => {
+        const store = await open();
+        const rollout = record({ rolloutId: 'r-kind-1', createdAt: '2026-01-01T10:00:00.000Z', dryRun: true, kind: 'rollout' });
+        const audit = record({ rolloutId: 'a-kind-2', createdAt: '2026-01-01T11:00:00.000Z', kind: 'audit' });
+        await store.createRollout(rollout);
+        await store.createRollout(audit);
+        expect(await store.getRollout('r-kind-1')).toEqual(rollout);
+        expect(await store.getRollout('a-kind-2')).toEqual(audit);
+        expect((await store.listRollouts()).map((x) => x.rolloutId)).toEqual(['r-kind-1']);
+        expect((await store.listRollouts({ limit: 1 })).map((x) => x.rolloutId)).toEqual(['r-kind-1']);
+        expect((await store.listRollouts({ kinds: ['audit'] })).map((x) => x.rolloutId)).toEqual(['a-kind-2']);
+        expect((await store.listRollouts({ kinds: ['rollout', 'audit'] })).map((x) => x.rolloutId)).toEqual(['a-kind-2', 'r-kind-1']);
+        // An audit's events form a chain like a rollout's, with a head.
+        const log = await EventLog.open(store, 'a-kind-2');
+        await log.append('audit.started', { policy: 'p' });
+        expect((await store.getRollout('a-kind-2'))?.head).toEqual({ seq: 1, hash: log.head });
+      });
+
       it('enforces seq across instances: a writer with an outdated view is rejected', async () => {
         const first = await open();
         const second = await open();

@@ -42,9 +42,11 @@ describe('file store specifics', () => {
     const store = new FileStateStore(dir);
     const r = record({ rolloutId: 'r-layout' });
     await store.createRollout(r);
-    await store.appendEvent(chainedEvents('r-layout', 1)[0]!);
+    const [first] = chainedEvents('r-layout', 1);
+    await store.appendEvent(first!);
     await store.acquireLock('checkout', { token: 't', rolloutId: 'r-layout', pid: process.pid, host: os.hostname(), user: 'u', acquiredAt: r.createdAt, heartbeatAt: r.createdAt, ttlMs: 1000 });
-    expect(JSON.parse(await readFile(path.join(dir, 'rollouts/r-layout/record.json'), 'utf8'))).toEqual(r);
+    // The record carries the chain head, moved by the append.
+    expect(JSON.parse(await readFile(path.join(dir, 'rollouts/r-layout/record.json'), 'utf8'))).toEqual({ ...r, head: { seq: 1, hash: first!.hash } });
     expect((await readFile(path.join(dir, 'rollouts/r-layout/events.ndjson'), 'utf8')).split('\n')).toHaveLength(2);
     expect(JSON.parse(await readFile(path.join(dir, 'locks/checkout.json'), 'utf8')).token).toBe('t');
   });

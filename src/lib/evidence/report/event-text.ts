@@ -83,6 +83,10 @@ export function describeEvent(event: RolloutEvent): string {
       return `ROLLBACK FAILED: ${s(d.reason)}`;
     case EventType.aborted:
       return `interrupted: ${s(d.reason)}`;
+    case EventType.rollbackRetried:
+      return `rollback retried by ${s(d.by)}: ${s(d.reason)}`;
+    case EventType.lockTakenOver:
+      return `lock of a dead runner (pid ${s((d.deadRunner as Record<string, unknown> | undefined)?.pid)}) taken over by ${s(d.by)}`;
     default:
       return '';
   }
