@@ -194,6 +194,14 @@ export function verifyChain(events: readonly unknown[]): ChainVerdict {
   return { ok: true, count, head };
 }
 
+/** The next event of a chain whose head is `head`: data sanitised, seq, prev and hash set. */
+export function chainedEvent(rolloutId: string, head: { seq: number; hash: string }, type: string, data: Record<string, unknown>, at: Date): RolloutEvent {
+  const clean = sanitizeForEvidence(data);
+  if (typeof clean !== 'object' || clean === null || Array.isArray(clean)) throw new StateError(`event data of ${type} must be an object`);
+  const body: RolloutEvent = { seq: head.seq + 1, rolloutId, at: at.toISOString(), type, prev: head.hash, data: clean as Record<string, unknown> };
+  return { ...body, hash: hashEvent(body) };
+}
+
 /**
  * The append side of the chain for one rollout: builds seq, prev and hash, sanitises data and hands
  * the event to the store, which rejects it unless seq = last + 1 (so two writers cannot fork the log).
@@ -253,17 +261,7 @@ export class EventLog {
       this.last = lastSeq;
       this.stale = false;
     }
-    const clean = sanitizeForEvidence(data);
-    if (typeof clean !== 'object' || clean === null || Array.isArray(clean)) throw new StateError(`event data of ${type} must be an object`);
-    const body: RolloutEvent = {
-      seq: this.last + 1,
-      rolloutId: this.rolloutId,
-      at: at.toISOString(),
-      type,
-      prev: this.headHash,
-      data: clean as Record<string, unknown>,
-    };
-    const event: RolloutEvent = { ...body, hash: hashEvent(body) };
+    const event = chainedEvent(this.rolloutId, { seq: this.last, hash: this.headHash }, type, data, at);
     try {
       await this.store.appendEvent(event);
     } catch (error) {

@@ -9,7 +9,7 @@
 import { StateError, TamperedError } from '../errors.js';
 import { applyEvent, createView, reduceEvents, type RolloutView } from '../rollout/reduce.js';
 import type { ChainHead, RecordPatch, RolloutEvent, RolloutRecord, StateStore } from '../state/types.js';
-import { GENESIS_PREV, hashEvent, sanitizeForEvidence, verifyChain } from './chain.js';
+import { chainedEvent, GENESIS_PREV, verifyChain } from './chain.js';
 import { crashPoint } from './crash-point.js';
 import { checkAgainstHead } from './head.js';
 
@@ -95,11 +95,7 @@ export class RolloutLog {
       this.current = reduceEvents(this.entries);
       this.stale = false;
     }
-    const clean = sanitizeForEvidence(data);
-    if (typeof clean !== 'object' || clean === null || Array.isArray(clean)) throw new StateError(`event data of ${type} must be an object`);
-    const head = this.head;
-    const body: RolloutEvent = { seq: head.seq + 1, rolloutId: this.rolloutId, at: at.toISOString(), type, prev: head.hash, data: clean as Record<string, unknown> };
-    const event: RolloutEvent = { ...body, hash: hashEvent(body) };
+    const event = chainedEvent(this.rolloutId, this.head, type, data, at);
     // The view moves first so the record written with the head is the one the event leads to.
     applyEvent(this.current, event);
     try {

@@ -55,6 +55,10 @@ describe('rollout run', () => {
       if (Date.now() > deadline) throw new Error('never reached 25%');
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Measured from the fault injection: a point that cannot come after the rollback. (Measured from
+    // "the breach is visible to this test's own query", the figure went negative when the runner saw
+    // it first, e.g. -42 ms.)
+    const injectedAt = Date.now();
     env.service.inject({ track: 'canary', errorRate: 0.5 });
     await env.waitForQuery(errorRateQuery('canary'), (v) => v > 0.05);
     const visibleAt = Date.now();
@@ -62,10 +66,12 @@ describe('rollout run', () => {
     expect(result.code, result.stderr).toBe(1);
     const back = env.service.state().weightHistory.filter((h) => h.canary === 0).at(-1);
     expect(back).toBeDefined();
-    const latencyMs = Date.parse(back!.at) - visibleAt;
+    const latencyMs = Date.parse(back!.at) - injectedAt;
     // eslint-disable-next-line no-console
-    console.log(`detection-to-rollback latency: ${latencyMs} ms (interval 1000 ms)`);
-    expect(latencyMs).toBeLessThanOrEqual(1_000 + 2_000);
+    console.log(`fault-to-rollback latency: ${latencyMs} ms (breach visible to the test after ${visibleAt - injectedAt} ms; scrape 1 s, analysis interval 1 s, 4 s rate window)`);
+    expect(latencyMs).toBeGreaterThan(0);
+    // The floor is scrape interval + enough of the 4 s rate window for 10% errors to cross 5%, + analysis interval.
+    expect(latencyMs).toBeLessThanOrEqual(visibleAt - injectedAt + 1_000 + 2_000);
     expect(result.stderr).toMatch(/rolled back: gate error-rate failed/);
 
     const rolloutId = /(checkout-\S+): rolled_back/.exec(result.stderr)?.[1];
