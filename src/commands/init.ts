@@ -209,7 +209,7 @@ async function initPlan(ctx: CommandContext, input: InitInput, ask: Questions): 
     requestsMetric,
     latencyMetric,
     p95Max: parseSeconds(p95Text) ?? PLAN_DEFAULTS.p95Max,
-    planFile: path.basename(out),
+    planFile: out,
   };
   const text = renderPlan(answers);
   const file = path.resolve(ctx.cwd, out);

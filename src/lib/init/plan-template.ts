@@ -264,7 +264,7 @@ export function renderPlan(a: PlanAnswers): string {
     `  service: ${q(a.service)}             # one rollout per service at a time`,
     'vars:',
     '  version: v2                     # override per run: --set version=v3',
-    ...(blueGreen ? [`  planFile: ${q(a.planFile)}      # this file, for the pre-promotion check below`] : []),
+    ...(blueGreen ? [`  planFile: ${q(a.planFile)}      # this file as seen from where the rollout runs (--set planFile=... otherwise)`] : []),
     'prometheus:',
     '  # --prometheus or ROLLGATE_PROMETHEUS_URL win over this; ${VAR:-default} reads the environment.',
     `  url: ${q(`\${PROMETHEUS_URL:-${a.prometheusUrl}}`)}`,
