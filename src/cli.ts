@@ -86,9 +86,9 @@ function registerCommands(program: Command, action: ActionFactory): void {
   plan
     .command('validate')
     .description('schema and semantic checks of plans and policies, PromQL syntax included')
-    .argument('<file...>', 'plan or policy files')
+    .argument('<file...>', 'rollout plans and SLA policies (SLAPolicy, Sloth prometheus/v1, OpenSLO v1)')
     .option('--set <name=value>', 'override a plan var (repeatable)', collect)
-    .addHelpText('after', examples('rollgate plan validate plan.yaml', 'rollgate plan validate playbooks/*.yaml --json', 'rollgate plan validate plan.yaml --policy playbooks/org-policy.yaml'))
+    .addHelpText('after', examples('rollgate plan validate plan.yaml', 'rollgate plan validate playbooks/*.yaml --json', 'rollgate plan validate plan.yaml --policy playbooks/org-policy.yaml', 'rollgate plan validate sla-policy.yaml sloth-slos.yaml openslo.yaml'))
     .action(
       action(async (ctx, files: string[], opts: { set?: string[] }) => {
         const { run } = await import('./commands/plan-validate.js');
@@ -112,7 +112,7 @@ function registerCommands(program: Command, action: ActionFactory): void {
     .command('schema')
     .description('JSON Schema of the plan, SLA policy or rollout policy format, for editor completion')
     .argument('<kind>', 'plan | policy | rollout-policy')
-    .addHelpText('after', examples('rollgate schema plan > rollgate-plan.schema.json', 'rollgate schema rollout-policy > rollgate-rollout-policy.schema.json', 'rollgate schema plan | jq .properties.steps'))
+    .addHelpText('after', examples('rollgate schema plan > rollgate-plan.schema.json', 'rollgate schema policy > rollgate-policy.schema.json', 'rollgate schema rollout-policy > rollgate-rollout-policy.schema.json'))
     .action(
       action(async (ctx, kind: string) => {
         const { run } = await import('./commands/schema.js');

@@ -1,8 +1,10 @@
 /**
  * `rollgate plan validate <file...>`: checks every file and reports every issue of each. Plans
  * are held to the RolloutPolicy given with --policy/ROLLGATE_POLICY; RolloutPolicy files among
- * the arguments are checked as policies.
+ * the arguments are checked as policies; SLA policies (SLAPolicy, Sloth, OpenSLO) by the SLA loader.
  */
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { ExitCode, formatPlanIssue, type PlanIssue } from '../lib/errors.js';
 import { checkPlanFile } from '../lib/plan/load.js';
 import { loadPolicyInForce, parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
@@ -16,12 +18,37 @@ interface FileResult {
   file: string;
   valid: boolean;
   kind: string | null;
+  /** rollgate, sloth or openslo for SLA policies; absent otherwise. */
+  format?: string;
   steps?: number;
   gates?: number;
   freezeWindows?: number;
+  slos?: number;
+  rules?: number;
   issues: PlanIssue[];
   /** Valid but probably not meant (e.g. a `for` window longer than a step's bake); never fatal. */
   warnings: PlanIssue[];
+}
+
+const plural = (count: number | undefined, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+const FORMAT_NAMES: Record<string, string> = { rollgate: 'SLAPolicy', sloth: 'Sloth spec', openslo: 'OpenSLO' };
+
+/** An SLA policy of any of the three formats, checked by the SLA loader; undefined when the file is something else. */
+async function checkSlaFile(ctx: CommandContext, file: string, prometheusUrl: string | undefined): Promise<FileResult | undefined> {
+  const content = await readFile(resolvePath(ctx.cwd, file), 'utf8').catch(() => undefined);
+  if (content === undefined) return undefined;
+  const { looksLikePolicy, checkSlaPolicySource } = await import('../lib/sla/load.js');
+  if (!looksLikePolicy(content)) return undefined;
+  const checked = await checkSlaPolicySource(content, file, { env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) });
+  return {
+    file,
+    valid: checked.issues.length === 0,
+    kind: checked.kind,
+    format: checked.format,
+    ...(checked.policy ? { slos: checked.policy.slos.length, rules: checked.policy.rules.length } : {}),
+    issues: checked.issues,
+    warnings: [],
+  };
 }
 
 export async function run(ctx: CommandContext, input: PlanValidateInput): Promise<number> {
@@ -31,6 +58,11 @@ export async function run(ctx: CommandContext, input: PlanValidateInput): Promis
   const enforce = policy ? await import('../lib/policy/enforce.js') : undefined;
   const results: FileResult[] = [];
   for (const file of input.files) {
+    const sla = await checkSlaFile(ctx, file, prometheusUrl);
+    if (sla) {
+      results.push(sla);
+      continue;
+    }
     const checked = await checkPlanFile(file, { set, env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) });
     if (checked.kind === 'RolloutPolicy') {
       const { checkPolicyFile } = await import('../lib/policy/load.js');
@@ -64,8 +96,9 @@ export async function run(ctx: CommandContext, input: PlanValidateInput): Promis
     for (const warning of result.warnings) ctx.ui.warn(`warning: ${formatPlanIssue(warning)}`);
     if (result.valid) {
       if (ctx.global.json) continue;
-      if (result.kind === 'RolloutPolicy') ctx.ui.success(`${result.file}: valid RolloutPolicy (${result.freezeWindows} freeze window${result.freezeWindows === 1 ? '' : 's'})`);
-      else ctx.ui.success(`${result.file}: valid (${result.steps} step${result.steps === 1 ? '' : 's'}, ${result.gates} gate${result.gates === 1 ? '' : 's'}${meets})`);
+      if (result.kind === 'RolloutPolicy') ctx.ui.success(`${result.file}: valid RolloutPolicy (${plural(result.freezeWindows, 'freeze window')})`);
+      else if (result.format) ctx.ui.success(`${result.file}: valid ${FORMAT_NAMES[result.format]} (${plural(result.slos, 'SLO')}, ${plural(result.rules, 'rule')})`);
+      else ctx.ui.success(`${result.file}: valid (${plural(result.steps, 'step')}, ${plural(result.gates, 'gate')}${meets})`);
     } else {
       for (const issue of result.issues) ctx.ui.error(formatPlanIssue(issue));
     }

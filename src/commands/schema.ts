@@ -1,4 +1,4 @@
-/** `rollgate schema plan|policy`: the JSON Schema of a format, for editor completion. */
+/** `rollgate schema plan|policy`: the JSON Schema of a format (RolloutPlan, SLAPolicy), for editor completion. */
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { rolloutPlanJsonSchema } from '../lib/plan/json-schema.js';
 import type { CommandContext } from './context.js';
@@ -18,6 +18,10 @@ export async function run(ctx: CommandContext, input: SchemaInput): Promise<numb
     ctx.ui.out(JSON.stringify(rolloutPolicyJsonSchema(), null, 2));
     return ExitCode.ok;
   }
-  if (input.kind === 'policy') throw new UsageError('schema policy: SLA policies are not supported by this version of rollgate yet', 'rollgate schema plan prints the RolloutPlan schema');
+  if (input.kind === 'policy') {
+    const { slaPolicyJsonSchema } = await import('../lib/sla/json-schema.js');
+    ctx.ui.out(JSON.stringify(slaPolicyJsonSchema(), null, 2));
+    return ExitCode.ok;
+  }
   throw new UsageError(`schema: unknown kind "${input.kind}"`, 'use: rollgate schema plan | policy | rollout-policy');
 }

@@ -73,7 +73,7 @@ describe('rollgate plan validate', () => {
     entry.issues.map((issue) => `${issue.file}:${issue.line}:${issue.col}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}`);
 
   // One file per run for a few kinds of failure; the whole corpus in one run below (a spawn costs ~0.5s).
-  it.concurrent.each([`${FIXTURES}/invalid/yaml-syntax-error.yaml`, `${FIXTURES}/invalid/several-issues.yaml`, `${FIXTURES}/invalid/sla-policy-not-supported.yaml`])(
+  it.concurrent.each([`${FIXTURES}/invalid/yaml-syntax-error.yaml`, `${FIXTURES}/invalid/several-issues.yaml`, 'test/fixtures/sla/invalid/no-slos.yaml'])(
     '%s --json: exit 2, stdout holds only the validation document',
     async (file) => {
       const run = await rollgate('plan', 'validate', file, '--json');
@@ -100,7 +100,6 @@ describe('rollgate plan validate', () => {
       expect(entry.valid, entry.file).toBe(false);
       expect(formatted(entry), entry.file).toEqual(expectedIssues(entry.file));
     }
-    expect(doc.files.find((entry) => entry.file.endsWith('sla-policy-not-supported.yaml'))?.kind).toBe('SLAPolicy');
   });
 
   it('validates several files: every file reported, exit 2 when any is invalid', async () => {
@@ -199,10 +198,12 @@ describe('rollgate schema', () => {
     expect(Object.keys(schema.properties)).toContain('gates');
   });
 
-  it('policy is a usage error for now', async () => {
+  it('policy prints the SLAPolicy JSON Schema', async () => {
     const run = await rollgate('schema', 'policy');
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe('');
-    expect(messages(run.stderr)[0]).toContain('not supported by this version');
+    expect(run.code).toBe(0);
+    const schema = JSON.parse(run.stdout) as { $schema: string; title: string; properties: Record<string, unknown> };
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(schema.title).toBe('rollgate SLAPolicy v1');
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['slos', 'rules', 'exclude']));
   });
 });

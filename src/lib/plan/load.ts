@@ -60,7 +60,7 @@ export function sortByPosition(issues: PlanIssue[]): PlanIssue[] {
 }
 
 /** Drops repeated issues, and issues on a value whose `${ENV}` reference already failed (they follow from it). */
-function dedupe(issues: PathIssue[], envIssues: PathIssue[]): PathIssue[] {
+export function dedupe(issues: PathIssue[], envIssues: PathIssue[]): PathIssue[] {
   const envPaths = new Set(envIssues.map((issue) => formatPath(issue.path)));
   const seen = new Set<string>();
   return issues.filter((issue) => {
@@ -129,9 +129,9 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
   const { source, data, envIssues, sha256, kind: declaredKind } = parsed;
   const result = (rest: Omit<PlanCheck, 'file' | 'sha256'>): PlanCheck => ({ file, sha256, ...rest });
 
-  // Dispatch on kind: RolloutPolicy files are checked by src/lib/policy (plan validate sends them there).
+  // Dispatch on kind: RolloutPolicy files are checked by src/lib/policy, SLA policies by src/lib/sla/load.ts (plan validate sends them there).
   if (declaredKind === 'SLAPolicy') {
-    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'SLA policies are not supported by this version of rollgate yet; it loads RolloutPlan only' })] });
+    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'this is an SLA policy, not a rollout plan: use it with rollgate sla audit or sla rules' })] });
   }
   if (declaredKind === 'RolloutPolicy') {
     return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'a RolloutPolicy is not a plan: give it with --policy FILE (or ROLLGATE_POLICY); `rollgate plan validate` checks it on its own' })] });
@@ -145,25 +145,31 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
 
 const READ_ERRORS: Record<string, string> = {
   ENOENT: 'no such file',
-  EISDIR: 'is a directory, not a plan file',
+  EISDIR: 'is a directory',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
 };
+
+/** The bytes of an input file, or the issue at 1:1 saying why it cannot be read (`cannot read the plan: no such file`). */
+export async function readInputFile(file: string, cwd: string, what: 'plan' | 'policy'): Promise<{ bytes: Uint8Array } | { issue: PlanIssue }> {
+  try {
+    return { bytes: await readFile(resolvePath(cwd, file)) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const known = READ_ERRORS[code];
+    const reason = known ? (code === 'EISDIR' ? `${known}, not a ${what} file` : known) : error instanceof Error ? error.message : String(error);
+    return { issue: { file, line: 1, col: 1, path: '', message: `cannot read the ${what}: ${reason}` } };
+  }
+}
 
 /**
  * Reads and checks one plan file; never throws for a bad file (an unreadable one is an issue at
  * 1:1). `plan validate` calls it for each of its files.
  */
 export async function checkPlanFile(file: string, options: LoadPlanOptions = {}): Promise<PlanCheck> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(resolvePath(options.cwd ?? process.cwd(), file));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    const reason = READ_ERRORS[code] ?? (error instanceof Error ? error.message : String(error));
-    return { file, issues: [{ file, line: 1, col: 1, path: '', message: `cannot read the plan: ${reason}` }] };
-  }
-  return checkPlanSource(bytes, file, options);
+  const read = await readInputFile(file, options.cwd ?? process.cwd(), 'plan');
+  if ('issue' in read) return { file, issues: [read.issue] };
+  return checkPlanSource(read.bytes, file, options);
 }
 
 /** Like loadPlan, from text or bytes already in memory. Throws PlanError with every issue. */

@@ -7,7 +7,7 @@ import { parseDuration } from '../duration.js';
 import { renderPromqlTemplate } from './promql-vars.js';
 import { QUERY_RUNTIME_PLACEHOLDERS } from './plan-vars.js';
 import type { RawAction, RawHook, RawRolloutPlan } from './schema.js';
-import { PLAN_DEFAULTS, type ActionSpec, type BaselineLimit, type GateSpec, type HookSpec, type ResolvedPlan, type StepSpec } from './types.js';
+import { PLAN_DEFAULTS, type ActionSpec, type BaselineLimit, type GateSpec, type HookSpec, type PrometheusConfig, type ResolvedPlan, type StepSpec } from './types.js';
 
 /** `10`, `"10"`, `"10%"` → 10; undefined when it is not a percentage. */
 export function parsePercent(value: unknown): number | undefined {
@@ -57,6 +57,27 @@ function resolveHooks(hooks: RawHook[] | undefined, phase: string): HookSpec[] {
     name: hook.name ?? `${phase}[${index}]`,
     ...(hook.undo ? { undo: resolveAction(hook.undo) } : {}),
   }));
+}
+
+/**
+ * The Prometheus connection of a plan or SLA policy: `--prometheus`/env url first, then the
+ * file's, then the default; timeouts and retries defaulted.
+ */
+export function resolvePrometheus(raw: RawRolloutPlan['prometheus'], urlOverride?: string): PrometheusConfig {
+  const prometheus = raw ?? {};
+  return {
+    url: urlOverride ?? prometheus.url ?? PLAN_DEFAULTS.prometheusUrl,
+    timeoutMs: ms(prometheus.timeout, PLAN_DEFAULTS.prometheusTimeoutMs),
+    retries: prometheus.retries ?? PLAN_DEFAULTS.prometheusRetries,
+    headers: { ...(prometheus.headers ?? {}) },
+    ...(prometheus.bearerTokenFile !== undefined ? { bearerTokenFile: prometheus.bearerTokenFile } : {}),
+    ...(prometheus.bearerTokenEnv !== undefined ? { bearerTokenEnv: prometheus.bearerTokenEnv } : {}),
+    ...(prometheus.basicAuth !== undefined ? { basicAuth: prometheus.basicAuth } : {}),
+    ...(prometheus.caFile !== undefined ? { caFile: prometheus.caFile } : {}),
+    insecureSkipVerify: prometheus.insecureSkipVerify ?? false,
+    ...(prometheus.onWarnings !== undefined ? { onWarnings: prometheus.onWarnings } : {}),
+    ...(prometheus.maxSampleAge !== undefined ? { maxSampleAgeMs: ms(prometheus.maxSampleAge, 0) } : {}),
+  };
 }
 
 export interface ResolveContext {
@@ -109,26 +130,13 @@ export function resolvePlan(plan: RawRolloutPlan, context: ResolveContext): Reso
     gates: step.gates ? [...step.gates] : [...gateNames],
   }));
 
-  const prometheus = plan.prometheus ?? {};
   return {
     name: plan.metadata.name,
     service: plan.metadata.service,
     file: context.file,
     sha256: context.sha256,
     vars: { ...context.vars },
-    prometheus: {
-      url: context.prometheusUrl ?? prometheus.url ?? PLAN_DEFAULTS.prometheusUrl,
-      timeoutMs: ms(prometheus.timeout, PLAN_DEFAULTS.prometheusTimeoutMs),
-      retries: prometheus.retries ?? PLAN_DEFAULTS.prometheusRetries,
-      headers: { ...(prometheus.headers ?? {}) },
-      ...(prometheus.bearerTokenFile !== undefined ? { bearerTokenFile: prometheus.bearerTokenFile } : {}),
-      ...(prometheus.bearerTokenEnv !== undefined ? { bearerTokenEnv: prometheus.bearerTokenEnv } : {}),
-      ...(prometheus.basicAuth !== undefined ? { basicAuth: prometheus.basicAuth } : {}),
-      ...(prometheus.caFile !== undefined ? { caFile: prometheus.caFile } : {}),
-      insecureSkipVerify: prometheus.insecureSkipVerify ?? false,
-      onWarnings,
-      maxSampleAgeMs,
-    },
+    prometheus: { ...resolvePrometheus(plan.prometheus, context.prometheusUrl), onWarnings, maxSampleAgeMs },
     traffic: resolveAction(plan.traffic),
     analysis: {
       intervalMs,

@@ -268,10 +268,10 @@ describe('kinds and YAML', () => {
   it('refuses several documents in one file', () => {
     expect(messages(`${plan()}---\n${plan()}`)[0]).toMatch(/YAML syntax error: the file holds several YAML documents \(---\): a plan is one document/);
   });
-  it('dispatches on kind: SLAPolicy is reported as not supported yet', () => {
+  it('dispatches on kind: an SLAPolicy is not a rollout plan', () => {
     const checked = checkPlanSource('apiVersion: rollgate/v1\nkind: SLAPolicy\n', 'policy.yaml');
     expect(checked.kind).toBe('SLAPolicy');
-    expect(checked.issues.map(formatPlanIssue)).toEqual(['policy.yaml:2:7: kind: SLA policies are not supported by this version of rollgate yet; it loads RolloutPlan only']);
+    expect(checked.issues.map(formatPlanIssue)).toEqual(['policy.yaml:2:7: kind: this is an SLA policy, not a rollout plan: use it with rollgate sla audit or sla rules']);
   });
   it('follows YAML anchors and merge keys', () => {
     const text = plan().replace('gates:\n  - name: error-rate', 'gates:\n  - &base\n    name: error-rate').replace('    max: 0.01\n', '    max: 0.01\n  - <<: *base\n    name: other\n');
