@@ -18,11 +18,14 @@ export function pidExists(pid: number): boolean {
 }
 
 /**
- * Same host: dead at once when its pid no longer exists. Any host: dead when the heartbeat is older
- * than ttlMs — on this host that covers a pid reused by an unrelated process after a reboot.
+ * Same host: dead at once when its pid no longer exists. A lock read with its server-side TTL
+ * (Redis): alive while the key has not expired on the server — no two hosts' clocks are compared.
+ * Otherwise (file store): dead when the heartbeat is older than ttlMs — on this host that covers a
+ * pid reused by an unrelated process after a reboot.
  */
 export function isLockDead(owner: LockOwner, now: Date, host: string = os.hostname()): boolean {
   if (owner.host === host && !pidExists(owner.pid)) return true;
+  if (owner.expiresInMs !== undefined) return owner.expiresInMs <= 0;
   const heartbeat = Date.parse(owner.heartbeatAt);
   // An unreadable heartbeat proves nothing either way; treat as alive rather than steal.
   if (Number.isNaN(heartbeat)) return false;

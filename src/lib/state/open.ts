@@ -2,15 +2,19 @@
  * Opens the state store named by a URL (`--state`, `ROLLGATE_STATE`):
  *   file:./.rollgate (default, relative to cwd) · file:/abs/path · file:///abs/path
  *   redis://[user:pass@]host:port/db · rediss://... (TLS)
- * The Redis backend, and ioredis with it, is imported only when a redis URL is given.
+ *   redis-sentinel://[user:pass@]h1:p1,h2:p2/MASTER[/db] · rediss-sentinel://... (TLS)
+ *   redis-cluster://[user:pass@]h1:p1,h2:p2 · rediss-cluster://... (TLS)
+ * A Redis URL is checked in full first (exit 2 on a bad one); the Redis backend, and ioredis with
+ * it, is imported only then.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { FileStateStore } from './file-store.js';
+import { isRedisUrl, parseRedisUrl, redactUrl } from './redis-url.js';
 import type { StateStore } from './types.js';
 
-export async function openStateStore(url: string, options: { cwd?: string } = {}): Promise<StateStore> {
+export async function openStateStore(url: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<StateStore> {
   const cwd = options.cwd ?? process.cwd();
   if (url.startsWith('file:')) {
     const rest = url.slice('file:'.length);
@@ -25,11 +29,14 @@ export async function openStateStore(url: string, options: { cwd?: string } = {}
     }
     return new FileStateStore(path.resolve(cwd, dir));
   }
-  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+  if (isRedisUrl(url)) {
+    const target = parseRedisUrl(url, { env: options.env ?? process.env });
     const { RedisStateStore } = await import('./redis-store.js');
-    return RedisStateStore.connect(url);
+    return RedisStateStore.connect(target);
   }
   // Never echo a password someone put in a mistyped URL.
-  const shown = url.replace(/\/\/[^@/]*@/, '//***@');
-  throw new UsageError(`unknown state store "${shown}"`, 'use file:./.rollgate (default), file:/abs/path, redis://host:6379/0 or rediss://host:6380/0');
+  throw new UsageError(
+    `unknown state store "${redactUrl(url)}"`,
+    'use file:./.rollgate (default), file:/abs/path, redis://host:6379/0, redis-sentinel://h1:26379,h2:26379/mymaster/0 or redis-cluster://h1:6379,h2:6379',
+  );
 }

@@ -72,6 +72,12 @@ export interface LockOwner {
   /** RFC 3339, refreshed by heartbeat */
   heartbeatAt: string;
   ttlMs: number;
+  /**
+   * Set when read from a store that expires locks itself (Redis): the key's remaining TTL on the
+   * server (PTTL). Liveness then follows it instead of comparing heartbeatAt with this host's clock.
+   * Never stored.
+   */
+  expiresInMs?: number;
 }
 
 export type AcquireResult = { acquired: true } | { acquired: false; holder: LockOwner };

@@ -120,8 +120,9 @@ describe('from a second process', () => {
 });
 
 describe('state store outage', () => {
-  it('Redis killed mid-step: traffic is put back on stable without the store, and the exit (3) says so', async () => {
-    const stateUrl = `${redis.url.replace(/\/\d*$/, '')}/5`;
+  it('Redis killed mid-step: traffic is held for retryFor, then put back on stable without the store, and the exit (3) says so', async () => {
+    // retryFor=2s: the store is retried (traffic held where it is) for 2 s instead of the default 30 s.
+    const stateUrl = `${redis.url.replace(/\/\d*$/, '')}/5?retryFor=2s`;
     const plan = env.writePlan('redis-outage', longBake());
     const runner = startCli(['rollout', 'run', plan, '--state', stateUrl]);
     await waitForEvent(stateUrl, (e) => e.type === 'weight.applied' && e.data.weight === 25, runner);

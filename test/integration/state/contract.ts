@@ -16,6 +16,19 @@ export interface StoreFixture {
   reset(): Promise<void>;
   /** Opens one more independent store instance (its own connection / its own caches) on the same data. */
   open(): Promise<StateStore>;
+  /**
+   * How the backend judges a lock holder on another host: 'heartbeat' (file store: heartbeatAt
+   * older than ttlMs, by this host's clock) or 'server-ttl' (Redis: the key's TTL on the server;
+   * heartbeatAt, written by another host's clock, is never compared). Default 'heartbeat'.
+   */
+  lockLiveness?: 'heartbeat' | 'server-ttl';
+}
+
+/** A lock as stored, without what the store adds when reading it (the server-side TTL). */
+export function stored(lock: LockOwner | undefined): LockOwner | undefined {
+  if (!lock) return lock;
+  const { expiresInMs: _ttl, ...rest } = lock;
+  return rest;
 }
 
 export function record(overrides: Partial<RolloutRecord> = {}): RolloutRecord {
@@ -218,8 +231,9 @@ export function describeStateStoreContract(backend: string, fixture: StoreFixtur
         const mine = owner({ heartbeatAt: '2026-01-01T00:00:00.000Z' });
         expect(await store.acquireLock('checkout', mine)).toEqual({ acquired: true });
         const refused = await other.acquireLock('checkout', owner());
-        expect(refused).toEqual({ acquired: false, holder: mine });
-        expect(await other.getLock('checkout')).toEqual(mine);
+        expect(refused.acquired).toBe(false);
+        expect(stored(refused.acquired ? undefined : refused.holder)).toEqual(mine);
+        expect(stored(await other.getLock('checkout'))).toEqual(mine);
         expect(await other.getLock('search')).toBeUndefined();
 
         expect(await other.heartbeat('checkout', 'not-the-token')).toBe(false);
@@ -255,22 +269,42 @@ export function describeStateStoreContract(backend: string, fixture: StoreFixtur
         expect(isLockDead(dead, new Date())).toBe(true);
         const taker = owner();
         expect(await (await open()).takeOverLock('checkout', dead.token, taker)).toBe(true);
-        expect(await store.getLock('checkout')).toEqual(taker);
+        expect(stored(await store.getLock('checkout'))).toEqual(taker);
         expect(await store.heartbeat('checkout', dead.token)).toBe(false);
         expect(await store.releaseLock('checkout', dead.token)).toBe(false);
         expect(await store.heartbeat('checkout', taker.token)).toBe(true);
       });
 
-      it('takes over a lock whose heartbeat (on another host) is older than its TTL', async () => {
-        const store = await open();
-        const stale = owner({ host: 'elsewhere.example', pid: 1, heartbeatAt: new Date(Date.now() - 60_000).toISOString(), ttlMs: 30_000 });
-        // Redis would expire a PX lock whose TTL has passed; give it a long PX so the record stays but looks stale.
-        await store.acquireLock('checkout', { ...stale, ttlMs: 30_000 });
-        expect(isLockDead(stale, new Date())).toBe(true);
-        const taker = owner();
-        expect(await store.takeOverLock('checkout', stale.token, taker)).toBe(true);
-        expect((await store.getLock('checkout'))?.token).toBe(taker.token);
-      });
+      if (fixture.lockLiveness === 'server-ttl') {
+        it('judges a holder on another host by the key TTL on the server, never by its heartbeatAt', async () => {
+          const store = await open();
+          // heartbeatAt an hour in the past, as a host with a skewed clock would write it: the key is alive, so is the holder.
+          const skewed = owner({ host: 'elsewhere.example', pid: 1, heartbeatAt: new Date(Date.now() - 3_600_000).toISOString(), ttlMs: 800 });
+          await store.acquireLock('checkout', skewed);
+          const seen = await (await open()).getLock('checkout');
+          expect(seen?.expiresInMs).toBeGreaterThan(0);
+          expect(seen!.expiresInMs!).toBeLessThanOrEqual(800);
+          expect(isLockDead(seen!, new Date())).toBe(false);
+          expect(await store.takeOverLock('checkout', skewed.token, owner())).toBe(false);
+          // No heartbeat: the server expires the key, and the lock is free for anyone.
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          expect(await store.getLock('checkout')).toBeUndefined();
+          const next = owner();
+          expect(await (await open()).acquireLock('checkout', next)).toEqual({ acquired: true });
+          // A heartbeatAt in the future (the other skew) changes nothing either.
+          expect(isLockDead({ ...skewed, heartbeatAt: new Date(Date.now() + 3_600_000).toISOString(), expiresInMs: 0 }, new Date())).toBe(true);
+        });
+      } else {
+        it('takes over a lock whose heartbeat (on another host) is older than its TTL', async () => {
+          const store = await open();
+          const stale = owner({ host: 'elsewhere.example', pid: 1, heartbeatAt: new Date(Date.now() - 60_000).toISOString(), ttlMs: 30_000 });
+          await store.acquireLock('checkout', stale);
+          expect(isLockDead(stale, new Date())).toBe(true);
+          const taker = owner();
+          expect(await store.takeOverLock('checkout', stale.token, taker)).toBe(true);
+          expect((await store.getLock('checkout'))?.token).toBe(taker.token);
+        });
+      }
 
       it('of two concurrent take-overs of a dead lock exactly one wins', async () => {
         const store = await open();
