@@ -9,7 +9,8 @@
  * come from those instead.
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { toPromDuration } from '../duration.js';
+import { formatDuration, toPromDuration } from '../duration.js';
+import { budgetRatio } from '../sla/budget.js';
 import type { SlaPolicyModel, SlaRule, Slo } from '../sla/model.js';
 import { dashboardBuilder, seriesPanel, statPanel, target, type ThresholdLine } from './panels.js';
 import { toGrafana } from './query-vars.js';
@@ -48,10 +49,6 @@ export function sloPeriodMs(slo: Slo): number {
   return slo.window.kind === 'rolling' ? slo.window.durationMs : CALENDAR_MS[slo.window.unit];
 }
 
-/** 1 - objective as a ratio: 99.9 → 0.001, without float noise. */
-export function budgetOf(slo: Slo): number {
-  return Number(((100 - slo.objective) / 100).toPrecision(12));
-}
 
 const fill = (query: string, range: string): string => query.replaceAll('{{range}}', range);
 
@@ -107,8 +104,8 @@ export function buildSlaDashboard(policy: SlaPolicyModel, options: SlaDashboardO
 
   for (const slo of policy.slos) {
     const periodMs = sloPeriodMs(slo);
-    const period = toPromDuration(periodMs);
-    const budget = budgetOf(slo);
+    const period = formatDuration(periodMs);
+    const budget = budgetRatio(slo.objective);
     const objective = slo.objective / 100;
     const windowRatio = q(source.errorRatio(slo, periodMs));
     const links = (() => {
@@ -141,8 +138,8 @@ export function buildSlaDashboard(policy: SlaPolicyModel, options: SlaDashboardO
       }),
     );
     for (const alert of options.alertWindows(slo)) {
-      const long = toPromDuration(alert.longWindowMs);
-      const short = toPromDuration(alert.shortWindowMs);
+      const long = formatDuration(alert.longWindowMs);
+      const short = formatDuration(alert.shortWindowMs);
       builder.withPanel(
         seriesPanel({
           title: `${slo.name}: ${alert.severity} burn rate ${long}/${short} (${times(alert.factor)})`,
@@ -159,9 +156,10 @@ export function buildSlaDashboard(policy: SlaPolicyModel, options: SlaDashboardO
   if (policy.rules.length > 0) builder.withRow(new dashboard.RowBuilder('Rules (sustained breaches)'));
   for (const rule of policy.rules) {
     const query = q(rule.query);
-    const forText = `for ${toPromDuration(rule.forMs)}`;
+    const forText = `for ${formatDuration(rule.forMs)}`;
     if (rule.maxIncrease !== undefined || rule.maxDecrease !== undefined) {
-      const offset = toPromDuration(rule.offsetMs ?? DAY);
+      const offsetMs = rule.offsetMs ?? DAY;
+      const offset = formatDuration(offsetMs);
       const lines: ThresholdLine[] = [];
       if (rule.maxIncrease !== undefined) lines.push({ value: rule.maxIncrease, bad: 'above' });
       if (rule.maxDecrease !== undefined) lines.push({ value: -rule.maxDecrease, bad: 'below' });
@@ -169,7 +167,7 @@ export function buildSlaDashboard(policy: SlaPolicyModel, options: SlaDashboardO
         seriesPanel({
           title: `Rule ${rule.name}: change vs ${offset} ago`,
           description: `Relative change of the rule's query against the same query offset ${offset}; breached ${forText} (severity ${rule.severity}).`,
-          targets: [target(`(${query}) / (${offsetQuery(rule.query, offset, policy.service)}) - 1`, 'change', 'A')],
+          targets: [target(`(${query}) / (${offsetQuery(rule.query, toPromDuration(offsetMs), policy.service)}) - 1`, 'change', 'A')],
           thresholds: lines,
           unit: 'percentunit',
           width: 12,
