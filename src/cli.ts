@@ -55,6 +55,8 @@ function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Co
       writeErr: (text) => io.streams.stderr.write(text),
     })
     .helpCommand(false)
+    // Subcommand help lists the global flags too (as "Global Options"), like gh's inherited flags.
+    .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', examples('rollgate plan validate playbooks/canary-standard.yaml', 'rollgate gate check plan.yaml --json', 'rollgate help exit-codes'));
 
   program
