@@ -18,13 +18,14 @@
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import fs from 'node:fs/promises';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { canonicalEventText, hashEvent, isCanonicalJson } from '../log/chain.js';
 import { StateError, UsageError } from '../errors.js';
 import { crashPoint } from '../log/crash-point.js';
 import { CorruptEventLogError } from './event-log-error.js';
-import { isLockDead } from './lock-liveness.js';
+import { isLockDead, pidExists } from './lock-liveness.js';
 import { abortRequestSchema, approvalDecisionSchema, isSafeName, lockOwnerSchema, parseStored, rolloutRecordSchema, storedEventSchema } from './schemas.js';
 import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RecordPatch, RolloutEvent, RolloutRecord, StateStore } from './types.js';
 
@@ -379,6 +380,9 @@ export class FileStateStore implements StateStore {
       for (;;) {
         try {
           await fs.mkdir(guard);
+          // Who holds it, so a holder killed inside the section (SIGKILL during a heartbeat) is seen
+          // dead at once instead of blocking a take-over until the guard goes stale.
+          await fs.writeFile(path.join(guard, 'holder'), `${hostname()} ${process.pid}`).catch(() => undefined);
           break;
         } catch (error) {
           if (errnoCode(error) === 'ENOENT') {
@@ -388,7 +392,7 @@ export class FileStateStore implements StateStore {
           if (errnoCode(error) !== 'EEXIST') throw error;
         }
         const stat = await fs.stat(guard).catch(() => undefined);
-        if (stat && Date.now() - stat.mtimeMs > GUARD_STALE_MS) {
+        if (stat && (Date.now() - stat.mtimeMs > GUARD_STALE_MS || (await guardHolderDead(guard)))) {
           // Rename first: of several processes clearing the same stale guard only one succeeds.
           const aside = `${guard}.stale.${randomBytes(4).toString('hex')}`;
           if (await fs.rename(guard, aside).then(() => true, () => false)) await fs.rm(aside, { recursive: true, force: true });
@@ -405,7 +409,7 @@ export class FileStateStore implements StateStore {
     } catch (error) {
       throw this.fail(`update ${lockFile}`, error);
     } finally {
-      await fs.rmdir(guard).catch(() => undefined);
+      await fs.rm(guard, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
@@ -500,6 +504,13 @@ export function newestFirst(a: RolloutRecord, b: RolloutRecord): number {
   const byTime = Date.parse(b.createdAt) - Date.parse(a.createdAt);
   if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
   return a.rolloutId < b.rolloutId ? 1 : a.rolloutId > b.rolloutId ? -1 : 0;
+}
+
+/** The guard's holder (written right after the guard was made) is a process of this host that is gone. */
+async function guardHolderDead(guard: string): Promise<boolean> {
+  const text = await fs.readFile(path.join(guard, 'holder'), 'utf8').catch(() => undefined);
+  const [host, pid] = text?.split(' ') ?? [];
+  return host === hostname() && pid !== undefined && !pidExists(Number(pid));
 }
 
 /** fsync of a directory makes a create/rename/unlink in it durable; some platforms cannot, and that is fine. */

@@ -55,6 +55,19 @@ describe('on a terminal', () => {
   }, 90_000);
 });
 
+describe('Ctrl-C on a terminal', () => {
+  it('records the rollback reason "SIGINT received" (the spinner turns Ctrl-C into a signal without a name)', async () => {
+    const plan = env.writePlan('tty-ctrl-c', { steps: [{ weight: 10, bake: '2s' }, { weight: 25, bake: '30s' }, { weight: 100, bake: '2s' }], rollback: { verify: undefined } });
+    const { code, screen } = await onTerminal(['rollout', 'run', plan, '--state', env.stateUrl], { when: 'canary 25%', keys: '\u0003' });
+    expect(code, screen.slice(-2_000)).toBe(130);
+    const id = /(checkout-\d{8}t\d{6}-[0-9a-f]{6})/.exec(screen)?.[1];
+    const events = await env.events(id!);
+    expect(events.find((e) => e.type === 'rollback.started')?.data).toMatchObject({ trigger: 'signal', reason: 'SIGINT received' });
+    expect(JSON.stringify(events)).not.toContain('undefined received');
+    expect(env.service.state().weights[SERVICE]).toBe(0);
+  }, 90_000);
+});
+
 describe('dry run and watch', () => {
   it('--dry-run evaluates the gates but changes no traffic', async () => {
     const before = env.service.state().weightHistory.length;
