@@ -110,6 +110,33 @@ function registerCommands(program: Command, action: ActionFactory): void {
       }),
     );
 
+  plan
+    .command('backtest')
+    .description("replay the plan's gates over past data as simulated rollouts: which would have been rolled back, when, by which gate")
+    .argument('<plan>', 'plan file')
+    .requiredOption('--from <time>', 'start of the period: RFC 3339, unix seconds or now')
+    .requiredOption('--to <time>', 'end of the period (not in the future)')
+    .option('--every <duration>', "time between simulated rollout starts (default: the plan's minimum duration, back to back)")
+    .option('--expect <state>', 'healthy: the period was healthy, every rollback is a false positive (exit 1 if any)')
+    .option('--format <format>', 'md or html: a readable report (html: a timeline of the period) instead of the summary')
+    .option('--out <file>', 'write the --format report to this file (atomically)')
+    .option('--force', 'replace an existing --out file', false)
+    .option('--set <name=value>', 'override a plan var (repeatable)', collect)
+    .addHelpText(
+      'after',
+      examples(
+        'rollgate plan backtest plan.yaml --from 2026-11-16T00:00:00Z --to 2026-11-23T00:00:00Z --expect healthy',
+        'rollgate plan backtest plan.yaml --from 2026-11-22T00:00:00Z --to now --every 1h --json | jq .summary',
+        'rollgate plan backtest plan.yaml --from 2026-11-16T00:00:00Z --to 2026-11-23T00:00:00Z --format html --out backtest.html',
+      ),
+    )
+    .action(
+      action(async (ctx, file: string, opts: { from: string; to: string; every?: string; expect?: string; format?: string; out?: string; force: boolean; set?: string[] }) => {
+        const { run } = await import('./commands/plan-backtest.js');
+        return run(ctx, { file, from: opts.from, to: opts.to, every: opts.every, expect: opts.expect, format: opts.format, out: opts.out, force: opts.force, set: opts.set ?? [] });
+      }),
+    );
+
   program
     .command('schema')
     .description('JSON Schema of the plan, SLA policy or rollout policy format, for editor completion')

@@ -1,0 +1,200 @@
+/**
+ * The stored data a backtest judges: every value a simulated rollout will look at, fetched once
+ * per period with range queries and kept in memory.
+ *
+ * A range query's point at time t is the value an instant query at t would return (same
+ * expression, same evaluation time, same lookback), so the simulation can ask "what would the
+ * gate's query have answered at t" without a request per measurement. Needs are registered first
+ * (query, grid step, times); each query is then fetched on as few grids as its times fall on,
+ * in segments of at most 10,000 points (Prometheus refuses more than 11,000 per series), and
+ * gaps of more than a few hundred steps between simulated rollouts are skipped.
+ */
+import pLimit from 'p-limit';
+import type { PrometheusApi, RangeResult, RangeSeries, Sample, Samples } from '../prometheus/types.js';
+
+/** Points per range request: under Prometheus' 11,000-point limit per series. */
+export const MAX_POINTS_PER_QUERY = 10_000;
+/** A gap of more than this many steps between needed times starts a new request. */
+const GAP_STEPS = 500;
+
+export interface FetchStats {
+  /** Range requests sent. */
+  requests: number;
+  /** Distinct queries fetched. */
+  queries: number;
+  /** Grid points requested (sum over requests of their points). */
+  points: number;
+  /** Wall time spent fetching (ms). */
+  fetchMs: number;
+}
+
+interface WarnedSpan {
+  fromMs: number;
+  toMs: number;
+  warnings: string[];
+}
+
+interface Request {
+  query: string;
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+}
+
+const labelKey = (labels: Record<string, string>): string => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** What the simulation reads: the answer an instant query would have given at a time, or a `for` window. */
+export class SeriesStore {
+  /** query → (grid key "stepMs:phase") → times needed. */
+  private readonly needs = new Map<string, Map<string, { stepMs: number; times: Set<number> }>>();
+  /** query → time (ms) → samples at that time. */
+  private readonly values = new Map<string, Map<number, Sample[]>>();
+  private readonly warned = new Map<string, WarnedSpan[]>();
+  private readonly fetched = new Map<string, Set<number>>();
+  readonly stats: FetchStats = { requests: 0, queries: 0, points: 0, fetchMs: 0 };
+
+  /** Registers that `query` will be read at `timeMs`, on a grid of `stepMs`. */
+  need(query: string, timeMs: number, stepMs: number): void {
+    let grids = this.needs.get(query);
+    if (!grids) {
+      grids = new Map();
+      this.needs.set(query, grids);
+    }
+    const phase = ((timeMs % stepMs) + stepMs) % stepMs;
+    const key = `${stepMs}:${phase}`;
+    let grid = grids.get(key);
+    if (!grid) {
+      grid = { stepMs, times: new Set() };
+      grids.set(key, grid);
+    }
+    grid.times.add(timeMs);
+  }
+
+  /** Registers every point of a `for` window ending at `endMs` (as the live range query asks for them). */
+  needWindow(query: string, endMs: number, forMs: number, stepMs: number): void {
+    for (const t of windowTimes(endMs, forMs, stepMs)) this.need(query, t, stepMs);
+  }
+
+  /** The range requests the registered needs take. */
+  requests(): Request[] {
+    const requests: Request[] = [];
+    for (const [query, grids] of this.needs) {
+      for (const { stepMs, times } of grids.values()) {
+        const sorted = [...times].sort((a, b) => a - b);
+        let segmentStart = sorted[0]!;
+        let previous = segmentStart;
+        const flush = (endMs: number): void => {
+          for (let start = segmentStart; start <= endMs; start += MAX_POINTS_PER_QUERY * stepMs) {
+            requests.push({ query, startMs: start, endMs: Math.min(endMs, start + (MAX_POINTS_PER_QUERY - 1) * stepMs), stepMs });
+          }
+        };
+        for (const t of sorted.slice(1)) {
+          if (t - previous > GAP_STEPS * stepMs) {
+            flush(previous);
+            segmentStart = t;
+          }
+          previous = t;
+        }
+        flush(previous);
+      }
+    }
+    return requests;
+  }
+
+  /** Fetches everything registered; a ProviderError (unreachable, bad query) ends the backtest. */
+  async fetch(api: PrometheusApi, concurrency = 4, signal?: AbortSignal): Promise<void> {
+    const started = Date.now();
+    const limit = pLimit(Math.max(1, concurrency));
+    const requests = this.requests();
+    this.stats.queries = this.needs.size;
+    await Promise.all(
+      requests.map((request) =>
+        limit(async () => {
+          const result = await api.range(request.query, new Date(request.startMs), new Date(request.endMs), request.stepMs, signal);
+          this.store(request, result);
+        }),
+      ),
+    );
+    this.stats.requests += requests.length;
+    this.stats.points += requests.reduce((total, r) => total + Math.floor((r.endMs - r.startMs) / r.stepMs) + 1, 0);
+    this.stats.fetchMs += Date.now() - started;
+  }
+
+  private store(request: Request, result: RangeResult): void {
+    let byTime = this.values.get(request.query);
+    if (!byTime) {
+      byTime = new Map();
+      this.values.set(request.query, byTime);
+    }
+    for (const series of result) {
+      for (const [seconds, value] of series.points) {
+        const t = Math.round(seconds * 1_000);
+        let samples = byTime.get(t);
+        if (!samples) {
+          samples = [];
+          byTime.set(t, samples);
+        }
+        samples.push({ labels: series.labels, value, timestamp: seconds });
+      }
+    }
+    let fetched = this.fetched.get(request.query);
+    if (!fetched) {
+      fetched = new Set();
+      this.fetched.set(request.query, fetched);
+    }
+    for (let t = request.startMs; t <= request.endMs; t += request.stepMs) fetched.add(t);
+    if (result.warnings && result.warnings.length > 0) {
+      const spans = this.warned.get(request.query) ?? [];
+      spans.push({ fromMs: request.startMs, toMs: request.endMs, warnings: [...result.warnings] });
+      this.warned.set(request.query, spans);
+    }
+  }
+
+  private warningsAt(query: string, timeMs: number): string[] {
+    const spans = this.warned.get(query);
+    if (!spans) return [];
+    return [...new Set(spans.filter((s) => s.fromMs <= timeMs && timeMs <= s.toMs).flatMap((s) => s.warnings))];
+  }
+
+  private assertFetched(query: string, timeMs: number): void {
+    // A read that was never registered would silently look like "no data": a bug, never a verdict.
+    if (!this.fetched.get(query)?.has(timeMs)) throw new Error(`backtest: ${query} at ${new Date(timeMs).toISOString()} was not fetched`);
+  }
+
+  /** What an instant query of `query` at `timeMs` would have answered. */
+  samplesAt(query: string, timeMs: number): Samples {
+    this.assertFetched(query, timeMs);
+    const samples: Samples = [...(this.values.get(query)?.get(timeMs) ?? [])];
+    const warnings = this.warningsAt(query, timeMs);
+    if (warnings.length > 0) samples.warnings = warnings;
+    return samples;
+  }
+
+  /** What the live range query over a `for` window ending at `endMs` would have answered. */
+  windowAt(query: string, endMs: number, forMs: number, stepMs: number): RangeResult {
+    const bySeries = new Map<string, RangeSeries>();
+    const warnings = new Set<string>();
+    for (const t of windowTimes(endMs, forMs, stepMs)) {
+      for (const sample of this.samplesAt(query, t)) {
+        const key = labelKey(sample.labels);
+        let series = bySeries.get(key);
+        if (!series) {
+          series = { labels: sample.labels, points: [] };
+          bySeries.set(key, series);
+        }
+        series.points.push([sample.timestamp, sample.value]);
+      }
+      for (const w of this.warningsAt(query, t)) warnings.add(w);
+    }
+    const result: RangeResult = [...bySeries.values()];
+    if (warnings.size > 0) result.warnings = [...warnings];
+    return result;
+  }
+}
+
+/** The evaluation times of a range query over [end - for, end] at `stepMs`: start, start + step, ... <= end. */
+export function windowTimes(endMs: number, forMs: number, stepMs: number): number[] {
+  const times: number[] = [];
+  for (let t = endMs - forMs; t <= endMs; t += stepMs) times.push(t);
+  return times;
+}
