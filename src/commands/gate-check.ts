@@ -14,6 +14,7 @@ import { didYouMean } from '../lib/plan/did-you-mean.js';
 import type { GateSpec, ResolvedPlan } from '../lib/plan/types.js';
 import { createPrometheusClient } from '../lib/prometheus/client.js';
 import type { PrometheusApi } from '../lib/prometheus/types.js';
+import { redactDeep, redactText, secretVarValues } from '../lib/redact.js';
 import { parseTimeArg } from '../lib/time.js';
 import { parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
 
@@ -76,18 +77,26 @@ export async function checkGates(
   const verdict = overallVerdict(measurements);
   spinner.stop();
 
+  // A secret var used in a query (a tenant, a token) must not reach the output, nor an error
+  // message of Prometheus echoing the query back.
+  const secrets = secretVarValues(plan.vars, plan.secretVars);
   if (ctx.global.json) {
-    ctx.ui.json({
-      verdict,
-      at: at.toISOString(),
-      plan: { name: plan.name, file: plan.file, sha256: plan.sha256 },
-      prometheus: api.url,
-      gates: measurements.map((m) => toJson(m, gates, api, at)),
-    });
+    ctx.ui.json(
+      redactDeep(
+        {
+          verdict,
+          at: at.toISOString(),
+          plan: { name: plan.name, file: plan.file, sha256: plan.sha256 },
+          prometheus: api.url,
+          gates: measurements.map((m) => toJson(m, gates, api, at)),
+        },
+        secrets,
+      ),
+    );
   } else {
-    ctx.ui.out(renderTable(ctx, measurements));
+    ctx.ui.out(secrets.length > 0 ? redactText(renderTable(ctx, measurements), secrets) : renderTable(ctx, measurements));
   }
-  report(ctx, verdict, measurements);
+  report(ctx, verdict, secrets.length > 0 ? measurements.map((m) => redactDeep(m, secrets)) : measurements);
   return exitCodeForVerdict(verdict);
 }
 

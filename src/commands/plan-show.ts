@@ -2,6 +2,7 @@
 import { formatDuration } from '../lib/duration.js';
 import { ExitCode } from '../lib/errors.js';
 import { loadPlan } from '../lib/plan/load.js';
+import { redactDeep, secretVarValues } from '../lib/redact.js';
 import type { ResolvedPlan } from '../lib/plan/types.js';
 import { summarizePlan } from '../lib/plan/summary.js';
 import { loadPolicyInForce, parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
@@ -19,7 +20,8 @@ export async function run(ctx: CommandContext, input: PlanShowInput): Promise<nu
   const plan: ResolvedPlan = policy ? await (await import('../lib/policy/enforce.js')).loadPlanUnderPolicy(input.file, options, policy) : await loadPlan(input.file, options);
   const summary = summarizePlan(plan);
   if (ctx.global.json) {
-    ctx.ui.json({ plan, summary, ...(policy ? { policy: { name: policy.name, file: policy.file, sha256: policy.sha256, violations: [] } } : {}) });
+    // Secret vars (named like one, or from the environment and not `public:`) are masked wherever they appear.
+    ctx.ui.json({ plan: redactDeep(plan, secretVarValues(plan.vars, plan.secretVars)), summary, ...(policy ? { policy: { name: policy.name, file: policy.file, sha256: policy.sha256, violations: [] } } : {}) });
     return ExitCode.ok;
   }
   const { ui } = ctx;

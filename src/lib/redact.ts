@@ -27,6 +27,11 @@ const SENSITIVE_NAME_RE = /token|secret|passw|auth|key|cookie|session|credential
  * hold a path or a variable name, not the secret itself, and are kept so reports stay useful.
  */
 const SENSITIVE_KEY_RE = /password|passwd|secret|token|authorization|api[-_]?key|cookie|credential/i;
+/**
+ * `auth` (routerAuth, authHeader, x-auth): a value under such a key is a secret. Not "author".
+ * An object under it (basicAuth: {username, passwordFile}) is walked instead, its own keys decide.
+ */
+const AUTH_KEY_RE = /auth(?!or(?!i[sz]ation))/i;
 const REFERENCE_KEY_RE = /(?:File|Env)$/;
 
 /** The distinct secrets worth redacting, longest first so a secret containing another is masked whole. */
@@ -128,7 +133,7 @@ function redactValue(value: unknown, secrets: string[], seen: WeakSet<object>): 
     : Object.fromEntries(
         Object.entries(value).map(([key, item]) => [
           key,
-          isSensitiveKey(key) ? redactAll(item) : key.toLowerCase() === 'headers' && item && typeof item === 'object' && !Array.isArray(item) ? redactValue(maskHeaderMap(item as Record<string, unknown>), secrets, seen) : redactValue(item, secrets, seen),
+          isSensitiveKey(key) && !(isPlainObject(item) && !SENSITIVE_KEY_RE.test(key)) ? redactAll(item) : key.toLowerCase() === 'headers' && item && typeof item === 'object' && !Array.isArray(item) ? redactValue(maskHeaderMap(item as Record<string, unknown>), secrets, seen) : redactValue(item, secrets, seen),
         ]),
       );
   seen.delete(value);
@@ -144,15 +149,23 @@ function redactAll(value: unknown): unknown {
   return value === null || value === undefined ? value : REDACTED;
 }
 
-/** True for keys whose values are secrets by their name (`routerToken`, `dbPassword`, `apiKey`). */
-export function isSensitiveKey(key: string): boolean {
-  return SENSITIVE_KEY_RE.test(key) && !REFERENCE_KEY_RE.test(key);
+function isPlainObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Values of vars that must never appear in output or evidence: those named like secrets. */
-export function secretVarValues(vars: Readonly<Record<string, string>>): string[] {
+/** True for keys whose values are secrets by their name (`routerToken`, `dbPassword`, `apiKey`, `routerAuth`). */
+export function isSensitiveKey(key: string): boolean {
+  return (SENSITIVE_KEY_RE.test(key) || AUTH_KEY_RE.test(key)) && !REFERENCE_KEY_RE.test(key);
+}
+
+/**
+ * Values of vars that must never appear in output or evidence: those named like secrets, and
+ * those listed in `secretNames` (a plan's `secretVars`: every var whose value came from the
+ * environment or a file, unless the plan lists it in `public:`).
+ */
+export function secretVarValues(vars: Readonly<Record<string, string>>, secretNames: readonly string[] = []): string[] {
   return Object.entries(vars)
-    .filter(([name, value]) => isSensitiveKey(name) && value.length > 0)
+    .filter(([name, value]) => (isSensitiveKey(name) || secretNames.includes(name)) && value.length > 0)
     .map(([, value]) => value);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redactDeep, redactHeaders, redactText, redactUrl, trimSecretFragment } from '../../src/lib/redact.js';
+import { REDACTED, redactDeep, redactHeaders, redactText, redactUrl, secretVarValues, trimSecretFragment } from '../../src/lib/redact.js';
 
 describe('redactText', () => {
   it('replaces every occurrence of every secret', () => {
@@ -107,5 +107,19 @@ describe('credential patterns in free text', () => {
     expect(maskCredentialPatterns('authorization failed for user bob; token bucket refilled')).toBe('authorization failed for user bob; token bucket refilled');
     expect(maskCredentialPatterns('header Authorization: environment variable X is not set')).toBe('header Authorization: environment variable X is not set');
     expect(redactDeep({ headers: { 'X-Auth': 'abc12345', 'Private-Key': 'zzz', Accept: 'json' }, key: 4 })).toEqual({ headers: { 'X-Auth': '***', 'Private-Key': '***', Accept: 'json' }, key: 4 });
+  });
+});
+
+describe('auth is a secret name (issue 7.7)', () => {
+  it('values under auth-like keys are masked; "author" is not; an object under basicAuth is walked', () => {
+    expect(redactDeep({ routerAuth: 'abc123', xAuth: 'q', author: 'me', basicAuth: { username: 'u', password: 'p', passwordFile: '/run/p' } })).toEqual({
+      routerAuth: REDACTED,
+      xAuth: REDACTED,
+      author: 'me',
+      basicAuth: { username: 'u', password: REDACTED, passwordFile: '/run/p' },
+    });
+  });
+  it('secretVarValues: named like a secret, or listed as secret by the plan', () => {
+    expect(secretVarValues({ routerAuth: 'a-secret', routerLogin: 'login-123', release: 'v2.3.1' }, ['routerLogin'])).toEqual(['a-secret', 'login-123']);
   });
 });

@@ -8,6 +8,7 @@ import type { PathIssue, PathSegment } from './positions.js';
 
 const REFERENCE_RE = /\$\$\{|\$\{([^}]*)\}?/g;
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const ENV_REFERENCE_RE = /\$\{[A-Za-z_]/;
 const NUMBER_RE = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 export interface InterpolationResult {
@@ -46,20 +47,27 @@ export function interpolateString(text: string, env: NodeJS.ProcessEnv): Interpo
 /**
  * Interpolates every string scalar under `node` in place. A plain (unquoted) scalar whose text
  * changed is typed again, so `weight: ${W:-10}` is the number 10 as if written literally;
- * a quoted one stays a string.
+ * a quoted one stays a string. The path of every value that held a `${...}` reference is pushed
+ * to `interpolated`.
  */
-export function interpolateTree(node: Node | null, env: NodeJS.ProcessEnv, path: PathSegment[] = [], issues: PathIssue[] = []): PathIssue[] {
+export function interpolateTree(node: Node | null, env: NodeJS.ProcessEnv, path: PathSegment[] = [], issues: PathIssue[] = [], interpolated: PathSegment[][] = []): PathIssue[] {
   if (isMap(node)) {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : '?';
-      interpolateTree(pair.value as Node | null, env, [...path, key], issues);
+      interpolateTree(pair.value as Node | null, env, [...path, key], issues, interpolated);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, index) => interpolateTree(item as Node | null, env, [...path, index], issues));
+    node.items.forEach((item, index) => interpolateTree(item as Node | null, env, [...path, index], issues, interpolated));
   } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
-    const result = interpolateString(node.value, env);
+    const original = node.value;
+    const result = interpolateString(original, env);
     for (const found of result.issues) issues.push({ path, message: found.message, needle: found.needle });
-    if (result.issues.length === 0 && result.value !== node.value) node.value = retype(node, result.value);
+    if (result.issues.length === 0 && result.value !== original) {
+      node.value = retype(node, result.value);
+      // Which values came from the environment (a `$${` escape alone does not count): vars among
+      // them are secrets unless the plan lists them in `public:`.
+      if (ENV_REFERENCE_RE.test(original.replaceAll('$${', ''))) interpolated.push(path);
+    }
   }
   return issues;
 }

@@ -8,10 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { LineCounter, isMap, parseDocument } from 'yaml';
 import { PlanError, type PlanIssue } from '../errors.js';
+import { isSensitiveKey } from '../redact.js';
 import { didYouMean } from './did-you-mean.js';
 import { interpolateTree } from './env-interpolation.js';
 import { checkSetOverrides, collectVars } from './plan-vars.js';
-import { formatPath, PlanSource, type PathIssue } from './positions.js';
+import { formatPath, PlanSource, type PathIssue, type PathSegment } from './positions.js';
 import { resolvePlan } from './resolve.js';
 import { RolloutPlanSchema, type RawRolloutPlan } from './schema.js';
 import { fromZodIssue } from './schema-issues.js';
@@ -71,20 +72,33 @@ export function dedupe(issues: PathIssue[], envIssues: PathIssue[]): PathIssue[]
   });
 }
 
-function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssue[], sha256: string, options: LoadPlanOptions): Pick<PlanCheck, 'issues' | 'plan' | 'warnings'> {
+/**
+ * The vars whose values are secrets: named like one (token, password, auth, ...), or holding a
+ * value that came from the environment and not listed in `public:`. A `--set` over such a var
+ * keeps it secret: what it replaces was secret, and over-masking is cheap.
+ */
+function secretVarNames(data: unknown, vars: Readonly<Record<string, string>>, interpolated: PathSegment[][]): string[] {
+  const declaredPublic = (data as { public?: unknown }).public;
+  const publicNames = new Set(Array.isArray(declaredPublic) ? declaredPublic.filter((n): n is string => typeof n === 'string') : []);
+  const fromEnv = new Set(interpolated.filter((path) => path.length === 2 && path[0] === 'vars').map((path) => String(path[1])));
+  return Object.keys(vars).filter((name) => isSensitiveKey(name) || (fromEnv.has(name) && !publicNames.has(name)));
+}
+
+function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssue[], sha256: string, options: LoadPlanOptions, interpolated: PathSegment[][] = []): Pick<PlanCheck, 'issues' | 'plan' | 'warnings'> {
   const { vars, issues: varIssues } = collectVars(data, options.set);
   const parsed = RolloutPlanSchema.safeParse(data, { reportInput: true });
   const schemaIssues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => fromZodIssue(issue, RolloutPlanSchema));
   const found = [...envIssues, ...dedupe([...varIssues, ...schemaIssues, ...validatePlanSemantics(data, vars)], envIssues)];
   if (found.length > 0 || !parsed.success) return { issues: sortByPosition(found.map((issue) => source.issue(issue))) };
-  const plan = resolvePlan(parsed.data, { file: source.file, sha256, vars, ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
+  const secretVars = secretVarNames(data, vars, interpolated);
+  const plan = resolvePlan(parsed.data, { file: source.file, sha256, vars, secretVars, ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
   const warnings = planWarnings(plan, parsed.data).map((warning) => source.issue(warning));
   return { issues: [], plan, ...(warnings.length > 0 ? { warnings: sortByPosition(warnings) } : {}) };
 }
 
 /** A YAML file parsed with positions and `${ENV}` interpolated, or the issues that stopped it. */
 export type ParsedYaml =
-  | { ok: true; source: PlanSource; data: unknown; envIssues: PathIssue[]; sha256: string; kind?: string }
+  | { ok: true; source: PlanSource; data: unknown; envIssues: PathIssue[]; sha256: string; kind?: string; interpolated: PathSegment[][] }
   | { ok: false; sha256: string; issues: PlanIssue[] };
 
 /**
@@ -106,7 +120,8 @@ export function parseYamlSource(content: string | Uint8Array, file: string, env:
   if (doc.contents === null) return failed([source.issueAt(0, `the file is empty: expected ${expected}`)]);
   if (!isMap(doc.contents)) return failed([source.issueAt(doc.contents.range?.[0] ?? 0, `expected a mapping at the top level (${expected.replace(/^an? \w+ \((.*)\)$/, '$1')})`)]);
 
-  const envIssues = interpolateTree(doc.contents, env);
+  const interpolated: PathSegment[][] = [];
+  const envIssues = interpolateTree(doc.contents, env, [], [], interpolated);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -115,7 +130,7 @@ export function parseYamlSource(content: string | Uint8Array, file: string, env:
     return failed([source.issueAt(0, `YAML error: ${error instanceof Error ? error.message : String(error)}`)]);
   }
   const kind = (data as { kind?: unknown }).kind;
-  return { ok: true, source, data, envIssues, sha256, ...(typeof kind === 'string' ? { kind } : {}) };
+  return { ok: true, source, data, envIssues, sha256, interpolated, ...(typeof kind === 'string' ? { kind } : {}) };
 }
 
 /**
@@ -126,7 +141,7 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
   checkSetOverrides(options.set ?? {});
   const parsed = parseYamlSource(content, file, options.env ?? process.env);
   if (!parsed.ok) return { file, sha256: parsed.sha256, issues: parsed.issues };
-  const { source, data, envIssues, sha256, kind: declaredKind } = parsed;
+  const { source, data, envIssues, sha256, kind: declaredKind, interpolated } = parsed;
   const result = (rest: Omit<PlanCheck, 'file' | 'sha256'>): PlanCheck => ({ file, sha256, ...rest });
 
   // Dispatch on kind: RolloutPolicy files are checked by src/lib/policy, SLA policies by src/lib/sla/load.ts (plan validate sends them there).
@@ -139,7 +154,7 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
   if (declaredKind !== undefined && declaredKind !== 'RolloutPlan') {
     return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: `"${declaredKind}" is not a kind rollgate knows${didYouMean(declaredKind, DOCUMENT_KINDS)}; this version loads RolloutPlan` })] });
   }
-  const checked = checkRolloutPlan(source, data, envIssues, sha256, options);
+  const checked = checkRolloutPlan(source, data, envIssues, sha256, options, interpolated);
   return result({ ...(declaredKind ? { kind: declaredKind } : {}), ...checked, ...(checked.plan ? { source, raw: data as RawRolloutPlan } : {}) });
 }
 

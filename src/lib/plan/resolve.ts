@@ -87,6 +87,8 @@ export interface ResolveContext {
   vars: Record<string, string>;
   /** --prometheus / ROLLGATE_PROMETHEUS_URL: beats the plan's url. */
   prometheusUrl?: string;
+  /** Names of the vars whose values are secrets (see load.ts). */
+  secretVars?: string[];
 }
 
 /** Builds the ResolvedPlan everything after loading works on. */
@@ -136,6 +138,7 @@ export function resolvePlan(plan: RawRolloutPlan, context: ResolveContext): Reso
     file: context.file,
     sha256: context.sha256,
     vars: { ...context.vars },
+    secretVars: [...(context.secretVars ?? [])],
     prometheus: { ...resolvePrometheus(plan.prometheus, context.prometheusUrl), onWarnings, maxSampleAgeMs },
     traffic: resolveAction(plan.traffic),
     analysis: {

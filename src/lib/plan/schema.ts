@@ -144,6 +144,10 @@ export const RolloutPlanSchema = z
       labels: z.record(z.string(), z.string()).optional(),
     }),
     vars: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    public: z
+      .array(z.string())
+      .optional()
+      .describe('names of vars that may be shown although their value comes from the environment (${X}); every other such var is a secret, masked in all output and evidence'),
     prometheus: PrometheusSchema.optional(),
     traffic: TrafficSchema,
     analysis: AnalysisSchema.optional(),

@@ -7,6 +7,7 @@
  * wrong type is skipped here (the schema check reports it).
  */
 import { parseDuration } from '../duration.js';
+import { isSensitiveKey } from '../redact.js';
 import { placeholdersIn, renderTemplate } from '../template.js';
 import { didYouMean } from './did-you-mean.js';
 import { ACTION_RUNTIME_PLACEHOLDERS, BUILTIN_PLACEHOLDERS, QUERY_RUNTIME_PLACEHOLDERS, unknownPlaceholderMessage } from './plan-vars.js';
@@ -62,6 +63,7 @@ class PlanChecker {
   }
 
   run(): PathIssue[] {
+    this.checkPublic();
     const gateNames = this.checkGates();
     this.checkSteps(gateNames);
     this.checkAnalysis();
@@ -73,6 +75,16 @@ class PlanChecker {
     const approval = record(this.plan.approval);
     if (approval) this.positiveDuration(approval.timeout, ['approval', 'timeout']);
     return this.issues;
+  }
+
+  /** `public:` names declared vars; a var named like a secret stays secret whatever it says. */
+  private checkPublic(): void {
+    const declared = Object.keys(record(this.plan.vars) ?? {});
+    list(this.plan.public).forEach((name, index) => {
+      if (typeof name !== 'string') return;
+      if (!declared.includes(name)) this.add(['public', index], `"${name}" is not a var of this plan${didYouMean(name, declared)}`);
+      else if (isSensitiveKey(name)) this.add(['public', index], `"${name}" is named like a secret (token, password, auth, key, ...) and is always masked: rename the var to make it public`);
+    });
   }
 
   /** A duration that must be > 0; malformed ones are the schema's to report. */

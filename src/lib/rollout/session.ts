@@ -132,7 +132,7 @@ function buildRuntime(options: SessionOptions, rolloutId: string, plan: Resolved
     options: { ...DEFAULT_RUNNER, approvalTimeoutMs: plan.approvalTimeoutMs, ...stripUndefined(options.runner) },
     cwd: options.cwd,
     env: options.env,
-    secrets: secretVarValues(plan.vars),
+    secrets: secretVarValues(plan.vars, plan.secretVars),
     stop: new AbortController(),
     stopRequest: undefined,
     pendingApproval: undefined,

@@ -313,3 +313,32 @@ describe('{{vars}} never rewrite PromQL (issue 7.4)', () => {
     expect(messages(withQuery('x > {{limit}}', 'vars: { limit: "${LIMIT}" }\n'), { env: { LIMIT: '0.5' } })).toEqual([]);
   });
 });
+
+describe('secret vars (issue 7.7): from the environment unless public:, or named like a secret', () => {
+  const withVars = (vars: string, extra = '') =>
+    ['apiVersion: rollgate/v1', 'kind: RolloutPlan', 'metadata: { name: checkout-v2, service: checkout }', vars, extra, 'traffic:', '  exec: ["./set-weight.sh", "{{weight}}"]', 'gates:', '  - name: error-rate', '    query: up', '    max: 0.01', 'canary: { weights: [50, 100], bake: 1m }', ''].join('\n');
+  const env = { ROUTER_LOGIN: 'login-4f9a2c', RELEASE: 'v2.3.1', REGION: 'eu-west-1' };
+
+  it('every var whose value came from ${ENV} is secret; public: lifts that; literal values are not', () => {
+    const plan = loadPlanSource(withVars('vars: { routerLogin: "${ROUTER_LOGIN}", release: "${RELEASE}", region: "x-${REGION}", literal: v2, escaped: "$${NOT_ENV}" }', 'public: [release]'), 'plan.yaml', { env });
+    expect(plan.secretVars).toEqual(['routerLogin', 'region']);
+    expect(plan.vars).toMatchObject({ routerLogin: 'login-4f9a2c', release: 'v2.3.1', region: 'x-eu-west-1', literal: 'v2', escaped: '${NOT_ENV}' });
+  });
+
+  it('names like a secret are secret wherever the value came from (auth joins token, password, ...)', () => {
+    const plan = loadPlanSource(withVars('vars: { routerAuth: literal-value, apiKey: k, author: me }'), 'plan.yaml', { env });
+    expect(plan.secretVars).toEqual(['routerAuth', 'apiKey']);
+  });
+
+  it('--set over a var from the environment keeps it secret; a default from ${X:-d} counts as from the environment', () => {
+    const plan = loadPlanSource(withVars('vars: { routerLogin: "${ROUTER_LOGIN}", zone: "${ZONE:-eu}" }'), 'plan.yaml', { env, set: { routerLogin: 'from-argv' } });
+    expect(plan.secretVars).toEqual(['routerLogin', 'zone']);
+  });
+
+  it('public: must name a declared var, and cannot make a secret-named var public', () => {
+    expect(messages(withVars('vars: { release: "${RELEASE}", routerToken: "${ROUTER_LOGIN}" }', 'public: [relase, routerToken]'), { env })).toEqual([
+      'plan.yaml:5:10: public[0]: "relase" is not a var of this plan (did you mean "release"?)',
+      'plan.yaml:5:18: public[1]: "routerToken" is named like a secret (token, password, auth, key, ...) and is always masked: rename the var to make it public',
+    ]);
+  });
+});

@@ -197,7 +197,7 @@ function chainResult(events: readonly RolloutEvent[]): ChainResult {
  * or a known secret value. Events without any are shown as they are, without a deep copy — a
  * 10,000-event log is mostly measurements, which hold none.
  */
-const MAYBE_SECRET_RE = /:\/\/|password|passwd|secret|token|authori[sz]ation|api[-_]?key|cookie|credential/i;
+const MAYBE_SECRET_RE = /:\/\/|password|passwd|secret|token|auth(?!or(?!i[sz]ation))|api[-_]?key|cookie|credential/i;
 
 /** The events as they may be shown: redacted, plus the seqs whose content redaction changed. */
 export function redactEvents(events: readonly RolloutEvent[], secrets: readonly string[] = []): { events: RolloutEvent[]; changed: number[] } {
