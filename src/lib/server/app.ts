@@ -118,7 +118,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (!parsed.success) throw new HttpAnswer(400, describePayloadError(parsed.error), 'malformed');
     let results: AlertResult[];
     try {
-      results = await handleAlerts(parsed.data);
+      results = await withTimeout(handleAlerts(parsed.data), STORE_TIMEOUT_MS * 3, `state store ${store.url}`);
     } catch (error) {
       // Alertmanager retries a 5xx: the alert is not lost while the store is down.
       throw new HttpAnswer(503, `state store unavailable: ${oneLine(error instanceof Error ? error.message : String(error))}`, 'error');

@@ -77,7 +77,7 @@ export function parseServeConfig(text: string, file: string): ServeConfig {
   const config = defaultServeConfig();
   if (doc.contents === null) return config;
   if (!isMap(doc.contents)) throw new PlanError([source.issueAt(doc.contents.range?.[0] ?? 0, 'expected a mapping at the top level (alertmanager: {...})')]);
-  const parsed = serveConfigSchema.safeParse(doc.toJS({ maxAliasCount: 100 }));
+  const parsed = serveConfigSchema.safeParse(doc.toJS({ maxAliasCount: 100 }), { reportInput: true });
   if (!parsed.success) throw new PlanError(parsed.error.issues.flatMap((issue) => fromZodIssue(issue, serveConfigSchema)).map((issue) => source.issue(issue)));
   const am = parsed.data.alertmanager ?? {};
   for (const [word, severity] of Object.entries(am.severities ?? {})) config.severities[word.toLowerCase()] = severity;
