@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '../../src/lib/evidence/chain.js';
 import { formatNdjson } from '../../src/lib/evidence/log-file.js';
 import { FileStateStore } from '../../src/lib/state/file-store.js';
+import { openStateStore } from '../../src/lib/state/open.js';
+import { startRedis } from '../support/redis.js';
 import type { RolloutEvent } from '../../src/lib/state/types.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -146,6 +148,35 @@ describe('rollgate evidence verify', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--expect-head: "xyz" is not a chain head');
   });
+
+  it('a Redis stream whose tail was trimmed: exit 1 with the missing count (the head is set in the same script as XADD)', async () => {
+    const redis = await startRedis();
+    try {
+      const url = `${redis.url.replace(/\/\d*$/, '')}/2`;
+      const store = await openStateStore(url);
+      const now = new Date().toISOString();
+      await store.createRollout({ rolloutId: 'r-redis', service: 'checkout', planName: 'p', planFile: 'plan.yaml', planSha256: 'a'.repeat(64), status: 'running', step: -1, weight: 0, createdAt: now, updatedAt: now });
+      const log = await EventLog.open(store, 'r-redis');
+      for (let i = 0; i < 4; i += 1) await log.append('test.event', { i });
+      expect(rollgate(['evidence', 'verify', 'r-redis', '--state', url]).code).toBe(0);
+      // Cut the last two entries off the stream, wherever the key layout puts it.
+      const { Redis } = await import('ioredis');
+      const client = new Redis(url);
+      try {
+        const [streamKey] = (await client.keys('*events*r-redis*')) as string[];
+        const entries = await client.xrange(streamKey!, '-', '+');
+        await client.xdel(streamKey!, ...entries.slice(2).map(([id]) => id));
+      } finally {
+        client.disconnect();
+      }
+      const cut = rollgate(['evidence', 'verify', 'r-redis', '--state', url, '--json']);
+      expect(cut.code).toBe(1);
+      expect(JSON.parse(cut.stdout)).toMatchObject({ intact: false, missing: 2, recordedHead: { seq: 4 } });
+      await store.close();
+    } finally {
+      await redis.stop();
+    }
+  }, 60_000);
 
   it('an unknown rollout ID or a missing file is a usage error (exit 2) naming the store', () => {
     const unknown = rollgate(['evidence', 'verify', 'r-nope']);

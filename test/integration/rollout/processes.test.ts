@@ -113,7 +113,7 @@ describe('from a second process', () => {
       expect(reactedMs).toBeGreaterThanOrEqual(0);
       expect(reactedMs).toBeLessThan(1_000);
       expect(events.find((e) => e.type === 'rollback.started')?.data).toMatchObject({ trigger: 'abort', fromWeight: 25 });
-      expect(eventTypes(events).at(-1)).toBe('rollout.rolled_back');
+      expect(eventTypes(events).at(-1), eventTypes(events).join(' ')).toBe('rollout.rolled_back');
       expect(verifyChain(events).ok).toBe(true);
     }, 60_000);
   }

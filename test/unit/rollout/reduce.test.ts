@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventType } from '../../../src/lib/rollout/events.js';
-import { reduceEvents } from '../../../src/lib/rollout/reduce.js';
+import { applyEvent, createView, recordedFailure, reduceEvents, stepLimits } from '../../../src/lib/rollout/reduce.js';
 import type { RolloutEvent } from '../../../src/lib/state/types.js';
 
 function log(...entries: Array<[string, Record<string, unknown>]>): RolloutEvent[] {
@@ -66,5 +66,53 @@ describe('reduceEvents', () => {
     const paused = log([EventType.started, { service: 's' }], [EventType.paused, { reason: 'waiting' }]);
     expect(reduceEvents(paused).status).toBe('paused');
     expect(reduceEvents([...paused, ...log([EventType.resumed, {}]).map((e) => ({ ...e, seq: 3 }))]).status).toBe('running');
+  });
+
+  it('applying events one at a time gives the same view as reducing the whole log', () => {
+    const events = log(
+      [EventType.started, { service: 'checkout', plan: { service: 'checkout', steps: [] }, dryRun: true }],
+      [EventType.stepStarted, { step: 0, weight: 10 }],
+      [EventType.weightApplied, { step: 0, weight: 10, ok: true }],
+      [EventType.approvalRequested, { step: 0, weight: 10, reason: 'plan', planned: true }],
+      [EventType.paused, { reason: 'waiting for approval of step 1' }],
+      [EventType.resumed, {}],
+      [EventType.approvalGranted, { step: 0, key: 4, decision: 'approve', by: 'a@b' }],
+    );
+    const view = createView('r1');
+    for (const event of events) applyEvent(view, event);
+    const whole = reduceEvents(events);
+    expect(view).toEqual(whole);
+    expect(view).toMatchObject({ dryRun: true, status: 'running', reason: undefined, lastDecision: { step: 0, by: 'a@b' } });
+    expect(view.approvedSteps.has(0)).toBe(true);
+  });
+
+  it('rebuilds each step\'s limit counters from its recorded bake measurements (a failure is never forgotten)', () => {
+    const plan = { service: 'checkout', steps: [], analysis: { intervalMs: 1000, failureLimit: 1, inconclusiveLimit: 0, onInconclusive: 'rollback', errorLimit: 2, onError: 'rollback', errorTimeoutMs: 1000 } };
+    const m = (step: number, verdict: string, phase = 'bake') => [EventType.measurement, { step, phase, gate: 'error-rate', verdict, severity: 'critical', reason: `error rate ${verdict}` }] as [string, Record<string, unknown>];
+    const base = [[EventType.started, { service: 'checkout', plan }] as [string, Record<string, unknown>], m(0, 'pass'), m(1, 'fail'), m(1, 'pass')];
+    const once = reduceEvents(log(...base));
+    expect(stepLimits(once, 1).counter.count('error-rate')).toMatchObject({ failures: 1, passes: 1 });
+    expect(recordedFailure(once, 1)).toBeUndefined(); // 1 failure, limit 1: not over it
+    // Verification measurements (phase verify) and other steps do not count.
+    const twice = reduceEvents(log(...base, m(1, 'fail', 'verify'), m(0, 'fail'), m(1, 'fail')));
+    expect(stepLimits(twice, 1).counter.count('error-rate').failures).toBe(2);
+    expect(recordedFailure(twice, 1)).toMatch(/gate error-rate failed.*2 failure\(s\), limit 1/);
+    expect(recordedFailure(twice, 0)).toBeUndefined();
+  });
+
+  it('the end of a hold resets consecutive errors, as the bake did when it recorded it', () => {
+    const plan = { service: 'checkout', steps: [], analysis: { intervalMs: 1000, failureLimit: 0, inconclusiveLimit: 0, onInconclusive: 'rollback', errorLimit: 1, onError: 'hold', errorTimeoutMs: 1000 } };
+    const error = [EventType.measurement, { step: 0, phase: 'bake', gate: 'g', verdict: 'error', severity: 'critical' }] as [string, Record<string, unknown>];
+    const view = reduceEvents(log([EventType.started, { plan }], error, error, [EventType.analysisHold, { step: 0, holding: false }]));
+    expect(stepLimits(view, 0).counter.count('g')).toMatchObject({ errors: 2, consecutiveErrors: 0 });
+  });
+
+  it('a promoted rollout keeps no reason from an earlier pause; a rollback keeps what it left undone', () => {
+    const promoted = reduceEvents(log([EventType.paused, { reason: 'waiting for approval of step 2' }], [EventType.promoted, { warnings: [] }]));
+    expect(promoted).toMatchObject({ status: 'promoted', reason: undefined, awaitingApproval: undefined });
+    const incomplete = reduceEvents(log([EventType.rollbackStarted, { reason: 'gate', trigger: 'gate' }], [EventType.rolledBack, { reason: 'gate', incomplete: ['beforeRollout[0]: failed'] }]));
+    expect(incomplete.rollback?.incomplete).toEqual(['beforeRollout[0]: failed']);
+    const aborted = reduceEvents(log([EventType.aborted, { reason: 'second Ctrl-C' }], [EventType.resumed, {}]));
+    expect(aborted).toMatchObject({ status: 'aborted', aborted: true });
   });
 });
