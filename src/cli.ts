@@ -81,6 +81,37 @@ function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Co
   return program;
 }
 
+function registerSlaCommands(program: Command, action: ActionFactory): void {
+  const sla = program.commands.find((c) => c.name() === 'sla') ?? program.command('sla').description('SLA governance: compliance audits and Prometheus rules from SLA policies');
+  sla
+    .command('audit')
+    .description('SLO compliance, error budget, burn rates, alert firing intervals and rule violation intervals over a period, recorded as evidence; for cron (exit 0 compliant, 1 violated, 3 no verdict)')
+    .argument('<policy>', 'SLAPolicy, Sloth prometheus/v1 or OpenSLO v1 file')
+    .option('--window <duration>', 'rolling window ending at --at or now, instead of each SLO\'s own (e.g. 30d)')
+    .option('--from <time>', 'start of an explicit period (RFC 3339 or unix seconds); with --to')
+    .option('--to <time>', 'end of an explicit period')
+    .option('--at <time>', 'audit the period containing this time (calendar SLOs) or ending at it (rolling); default now')
+    .option('--format <format>', 'also render the report: md | html | json | junit (to stdout, or --out)')
+    .option('--out <file>', 'write the --format report to this file (atomically; never over an existing one without --force)')
+    .option('--force', 'replace an existing --out file', false)
+    .option('--pushgateway <url>', 'push the results as metrics to this Prometheus Pushgateway (one group per policy, replaced each run)')
+    .option('--concurrency <n>', 'queries in flight at once (default 8)')
+    .addHelpText(
+      'after',
+      examples(
+        'rollgate sla audit playbooks/sla-checkout.yaml --window 30d',
+        'rollgate sla audit sla.yaml --at 2026-10-15T00:00:00Z --format html --out october.html',
+        'rollgate sla audit sloth-slos.yaml --prometheus http://prometheus:9090 --json --pushgateway http://pushgateway:9091',
+      ) + '\nCron (every night at 02:00, exit code and metrics for alerting):\n  0 2 * * * rollgate sla audit /etc/rollgate/sla.yaml --pushgateway http://pushgateway:9091 --format md --out /var/log/rollgate/sla-$(date +\\%F).md\n',
+    )
+    .action(
+      action(async (ctx, file: string, opts: { window?: string; from?: string; to?: string; at?: string; format?: string; out?: string; force?: boolean; pushgateway?: string; concurrency?: string }) => {
+        const { run } = await import('./commands/sla-audit.js');
+        return run(ctx, { file, ...opts });
+      }),
+    );
+}
+
 type ActionFactory = <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 function registerCommands(program: Command, action: ActionFactory): void {
@@ -211,6 +242,7 @@ function registerCommands(program: Command, action: ActionFactory): void {
     );
 
   registerRolloutCommands(program, action);
+  registerSlaCommands(program, action);
   registerInitCommand(program, action);
   registerCompletionCommands(program, action);
 }

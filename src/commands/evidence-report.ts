@@ -28,6 +28,8 @@ export async function run(ctx: CommandContext, options: EvidenceReportOptions): 
   if (outFile) await checkOutFile(outFile, options.out!, options.force === true);
 
   const { events, chain } = await loadEvents(ctx, options.target);
+  const { isAuditLog } = await import('../lib/evidence/report/audit-summary.js');
+  if (isAuditLog(events)) return reportAudit(ctx, events, format, outFile, options, chain);
   const [{ renderReport }, { readPlanSecrets }] = await Promise.all([import('../lib/evidence/report/render.js'), import('../lib/evidence/report/secrets.js')]);
   const secrets = await readPlanSecrets(events, { cwd: ctx.cwd, env: ctx.env });
   const { text, summary } = renderReport(events, format, { secrets, ...(chain ? { chain } : {}) });
@@ -44,6 +46,21 @@ export async function run(ctx: CommandContext, options: EvidenceReportOptions): 
   }
   if (summary.stillRunning) ctx.ui.warn(`rollout ${summary.rolloutId} is still running: the report says so on top`);
   if (!summary.chain.intact) ctx.ui.warn(`the evidence chain is broken at event #${summary.chain.brokenAt}: ${summary.chain.reason}`);
+  return ExitCode.ok;
+}
+
+/** An `sla audit` log: its own renderers (src/lib/evidence/report/audit-*.ts), same output rules. */
+async function reportAudit(ctx: CommandContext, events: RolloutEvent[], format: ReportFormat, outFile: string | undefined, options: EvidenceReportOptions, chain?: ChainResult): Promise<number> {
+  const { renderAuditReport } = await import('../lib/evidence/report/audit-render.js');
+  const { text, report } = renderAuditReport(events, format, chain ? { chain } : {});
+  if (!outFile) {
+    ctx.streams.stdout.write(text);
+    return ExitCode.ok;
+  }
+  await writeAtomically(outFile, text, options.force === true, options.out!);
+  if (ctx.global.json) ctx.ui.json({ auditId: report.auditId, format, out: outFile, bytes: Buffer.byteLength(text), verdict: report.verdict, chainIntact: report.chain.intact });
+  else ctx.ui.success(`${format} report of audit ${report.auditId} (${report.verdict}) written to ${options.out}`);
+  if (!report.chain.intact) ctx.ui.warn(`the evidence chain is broken at event #${report.chain.brokenAt}: ${report.chain.reason}`);
   return ExitCode.ok;
 }
 

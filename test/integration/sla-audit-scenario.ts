@@ -14,6 +14,7 @@
  * coordination (gauge): 0.05; 0.2 on 2026-10-12 10:00–10:45 (0.3 at 10:20); 0.2 on 2026-10-14 10:00–10:10.
  * batch: 1/64 requests/min, half of them errors (far below any minEvents).
  */
+import type { SlaPolicyModel, Slo } from '../../src/lib/sla/model.js';
 import type { OpenMetricsFamily } from '../support/prometheus.js';
 
 export const MIN = 60;
@@ -93,3 +94,47 @@ export function scenario(): OpenMetricsFamily[] {
     { name: 'coordination_p95_seconds', type: 'gauge', series: [{ name: 'coordination_p95_seconds', samples: coord }] },
   ];
 }
+
+const D = 86_400_000;
+
+/** The policy the tests audit over the scenario. */
+export const CHECKOUT = {
+  kind: 'errorRatio' as const,
+  errors: 'sum(increase(app_errors_total{service="checkout"}[{{range}}]))',
+  total: 'sum(increase(app_requests_total{service="checkout"}[{{range}}]))',
+};
+export const MAINTENANCE = { from: '2026-10-20T01:00:00Z', to: '2026-10-20T03:00:00Z', reason: 'planned database maintenance' };
+const alerting = { labels: {}, annotations: {}, page: { labels: {}, annotations: {}, disable: false }, ticket: { labels: {}, annotations: {}, disable: false } };
+export const slo = (name: string, rest: Partial<Slo> & Pick<Slo, 'sli'>): Slo => ({
+  name,
+  objective: 99.9,
+  window: { kind: 'rolling', durationMs: 30 * D },
+  exclude: [],
+  labels: {},
+  alerting,
+  ...rest,
+});
+
+export const POLICY: SlaPolicyModel = {
+  name: 'checkout-sla',
+  service: 'checkout',
+  source: 'rollgate',
+  file: 'policy.yaml',
+  sha256: '0'.repeat(64),
+  slos: [
+    slo('availability', { sli: CHECKOUT, exclude: [MAINTENANCE] }),
+    slo('availability-with-maintenance', { sli: CHECKOUT }),
+    slo('latency', { objective: 99, sli: { kind: 'timeslices', query: 'max(app_latency_p95_seconds{service="checkout"})', max: 0.12, sliceMs: 300_000 } }),
+    slo('availability-ratio', {
+      sli: { kind: 'ratio', query: 'sum(rate(app_errors_total{service="checkout"}[{{range}}])) / sum(rate(app_requests_total{service="checkout"}[{{range}}]))' },
+      exclude: [MAINTENANCE],
+    }),
+    slo('batch', { minEvents: 1_000, sli: { kind: 'errorRatio', errors: 'sum(increase(app_errors_total{service="batch"}[{{range}}]))', total: 'sum(increase(app_requests_total{service="batch"}[{{range}}]))' } }),
+    slo('batch-unguarded', { sli: { kind: 'errorRatio', errors: 'sum(increase(app_errors_total{service="batch"}[{{range}}]))', total: 'sum(increase(app_requests_total{service="batch"}[{{range}}]))' } }),
+  ],
+  rules: [
+    { name: 'coordination-latency', query: 'coordination_p95_seconds', max: 0.12, forMs: 30 * 60_000, severity: 'critical' },
+    { name: 'coordination-vs-yesterday', query: 'coordination_p95_seconds', maxIncrease: 0.5, offsetMs: D, forMs: 30 * 60_000, severity: 'warning' },
+  ],
+};
+

@@ -10,53 +10,13 @@ import { createPrometheusClient } from '../../src/lib/prometheus/client.js';
 import type { PrometheusApi } from '../../src/lib/prometheus/types.js';
 import { auditPolicy } from '../../src/lib/sla/audit.js';
 import type { AuditResult, SloResult } from '../../src/lib/sla/audit-types.js';
-import type { SlaPolicyModel, Slo } from '../../src/lib/sla/model.js';
+import type { SlaPolicyModel } from '../../src/lib/sla/model.js';
 import { freePort, renderOpenMetrics, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
-import { TOTAL_PER_MIN, errorsBetween, scenario } from './sla-audit-scenario.js';
+import { CHECKOUT, MAINTENANCE, POLICY, TOTAL_PER_MIN, errorsBetween, scenario, slo } from './sla-audit-scenario.js';
 
 const D = 86_400_000;
 const s = (iso: string): number => Date.parse(iso) / 1_000;
 const apiFor = (url: string): PrometheusApi => createPrometheusClient({ url, timeoutMs: 60_000, retries: 0, headers: {}, insecureSkipVerify: false }, { env: {} });
-
-const CHECKOUT = {
-  kind: 'errorRatio' as const,
-  errors: 'sum(increase(app_errors_total{service="checkout"}[{{range}}]))',
-  total: 'sum(increase(app_requests_total{service="checkout"}[{{range}}]))',
-};
-const MAINTENANCE = { from: '2026-10-20T01:00:00Z', to: '2026-10-20T03:00:00Z', reason: 'planned database maintenance' };
-const alerting = { labels: {}, annotations: {}, page: { labels: {}, annotations: {}, disable: false }, ticket: { labels: {}, annotations: {}, disable: false } };
-const slo = (name: string, rest: Partial<Slo> & Pick<Slo, 'sli'>): Slo => ({
-  name,
-  objective: 99.9,
-  window: { kind: 'rolling', durationMs: 30 * D },
-  exclude: [],
-  labels: {},
-  alerting,
-  ...rest,
-});
-
-export const POLICY: SlaPolicyModel = {
-  name: 'checkout-sla',
-  service: 'checkout',
-  source: 'rollgate',
-  file: 'policy.yaml',
-  sha256: '0'.repeat(64),
-  slos: [
-    slo('availability', { sli: CHECKOUT, exclude: [MAINTENANCE] }),
-    slo('availability-with-maintenance', { sli: CHECKOUT }),
-    slo('latency', { objective: 99, sli: { kind: 'timeslices', query: 'max(app_latency_p95_seconds{service="checkout"})', max: 0.12, sliceMs: 300_000 } }),
-    slo('availability-ratio', {
-      sli: { kind: 'ratio', query: 'sum(rate(app_errors_total{service="checkout"}[{{range}}])) / sum(rate(app_requests_total{service="checkout"}[{{range}}]))' },
-      exclude: [MAINTENANCE],
-    }),
-    slo('batch', { minEvents: 1_000, sli: { kind: 'errorRatio', errors: 'sum(increase(app_errors_total{service="batch"}[{{range}}]))', total: 'sum(increase(app_requests_total{service="batch"}[{{range}}]))' } }),
-    slo('batch-unguarded', { sli: { kind: 'errorRatio', errors: 'sum(increase(app_errors_total{service="batch"}[{{range}}]))', total: 'sum(increase(app_requests_total{service="batch"}[{{range}}]))' } }),
-  ],
-  rules: [
-    { name: 'coordination-latency', query: 'coordination_p95_seconds', max: 0.12, forMs: 30 * 60_000, severity: 'critical' },
-    { name: 'coordination-vs-yesterday', query: 'coordination_p95_seconds', maxIncrease: 0.5, offsetMs: D, forMs: 30 * 60_000, severity: 'warning' },
-  ],
-};
 
 let prometheus: PrometheusServer;
 let api: PrometheusApi;
