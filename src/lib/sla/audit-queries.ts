@@ -67,16 +67,17 @@ export function eventTotalQuery(sli: Sli, windowMs: number): string | undefined 
 }
 
 /**
- * 1 where a multi-window burn-rate alert would fire, 0 where it would not (range query): both
- * windows' error ratios above factor × budget, and — with minEvents — at least that many events
- * in the long window. `> bool` turns NaN (no traffic) into 0.
+ * The points at which a multi-window burn-rate alert would fire (range query; only those come
+ * back, so a month of a quiet service costs a few bytes): both windows' error ratios above
+ * factor × budget, and — with minEvents — at least that many events in the long window. NaN (no
+ * traffic) compares false, so it never fires.
  */
 export function alertFiringQuery(sli: Sli, alert: { longWindowMs: number; shortWindowMs: number }, threshold: number, minEvents?: number): string {
-  const long = `(${errorRatioQuery(sli, alert.longWindowMs)}) > bool ${threshold}`;
-  const short = `(${errorRatioQuery(sli, alert.shortWindowMs)}) > bool ${threshold}`;
+  const long = `(${errorRatioQuery(sli, alert.longWindowMs)}) > ${threshold}`;
+  const short = `(${errorRatioQuery(sli, alert.shortWindowMs)}) > ${threshold}`;
   const events = minEvents !== undefined ? eventTotalQuery(sli, alert.longWindowMs) : undefined;
-  const guard = events !== undefined ? ` * (${wrap(events)} >= bool ${minEvents})` : '';
-  return `(${long}) * (${short})${guard}`;
+  const guard = events !== undefined ? ` and (${wrap(events)} >= ${minEvents})` : '';
+  return `(${long}) and (${short})${guard}`;
 }
 
 /**

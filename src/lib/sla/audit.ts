@@ -371,8 +371,8 @@ async function measureAlerts(
         shortWindow: windowLabel(row.shortWindowMs),
         factor,
         threshold,
-        // No number at the end (no traffic in a window) is "not firing", as in Prometheus itself.
-        firing: now.value === null ? false : now.value >= 1,
+        // Only firing points come back: an empty answer at the end is "not firing", as in Prometheus itself.
+        firing: now.value !== null,
         intervals,
         stepSeconds: stepMs / 1_000,
       };
@@ -381,10 +381,10 @@ async function measureAlerts(
   return { alerts, reasons };
 }
 
-/** Points of value 1 (both windows over the threshold) feed the runs; several series are a union. */
+/** Every returned point is a firing one (the query filters); several series are a union. */
 function feedFiring(series: ReadonlyArray<{ points: Array<[number, number]> }>, runs: RunBuilder): void {
   const times = new Set<number>();
-  for (const s of series) for (const [t, v] of s.points) if (v >= 1) times.add(Math.round(t * 1_000));
+  for (const s of series) for (const [t] of s.points) times.add(Math.round(t * 1_000));
   for (const t of [...times].sort((a, b) => a - b)) runs.add(t, 1);
 }
 

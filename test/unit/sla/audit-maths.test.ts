@@ -125,7 +125,7 @@ describe('queries', () => {
   it('error ratio, alert and rule expressions', () => {
     expect(errorRatioQuery(sli, H)).toBe('((sum(increase(e[3600s]))) or vector(0)) / (sum(increase(t[3600s])))');
     expect(alertFiringQuery(sli, { longWindowMs: H, shortWindowMs: 300_000 }, 0.0144, 100)).toBe(
-      '((((sum(increase(e[3600s]))) or vector(0)) / (sum(increase(t[3600s])))) > bool 0.0144) * ((((sum(increase(e[300s]))) or vector(0)) / (sum(increase(t[300s])))) > bool 0.0144) * ((sum(increase(t[3600s]))) >= bool 100)',
+      '((((sum(increase(e[3600s]))) or vector(0)) / (sum(increase(t[3600s])))) > 0.0144) and ((((sum(increase(e[300s]))) or vector(0)) / (sum(increase(t[300s])))) > 0.0144) and ((sum(increase(t[3600s]))) >= 100)',
     );
     const slices = { kind: 'timeslices' as const, query: 'p95', max: 0.12, sliceMs: 300_000 };
     expect(errorRatioQuery(slices, H)).toBe('(count_over_time(((p95) > 0.12)[3600s:300s]) or vector(0)) / count_over_time(((p95) <= +Inf)[3600s:300s])');
