@@ -103,7 +103,7 @@ export async function auditLoadedPolicy(ctx: CommandContext, policy: SlaPolicyMo
     import('../lib/sla/audit-evidence.js'),
     import('../lib/prometheus/client.js'),
     import('../lib/state/open.js'),
-    import('../lib/evidence/chain.js'),
+    import('../lib/log/chain.js'),
     import('../lib/evidence/report/summary.js'),
     import('../lib/evidence/report/audit-summary.js'),
   ]);

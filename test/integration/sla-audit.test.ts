@@ -14,7 +14,6 @@ import type { SlaPolicyModel } from '../../src/lib/sla/model.js';
 import { freePort, renderOpenMetrics, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 import { CHECKOUT, MAINTENANCE, POLICY, TOTAL_PER_MIN, errorsBetween, scenario, slo } from './sla-audit-scenario.js';
 
-const D = 86_400_000;
 const s = (iso: string): number => Date.parse(iso) / 1_000;
 const apiFor = (url: string): PrometheusApi => createPrometheusClient({ url, timeoutMs: 60_000, retries: 0, headers: {}, insecureSkipVerify: false }, { env: {} });
 

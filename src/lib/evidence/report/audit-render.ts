@@ -7,7 +7,7 @@ import { renderAuditMarkdown } from './audit-markdown.js';
 import { auditJson, summarizeAudit, type AuditReport } from './audit-summary.js';
 import type { ReportFormat } from './render.js';
 import { redactEvents, toChainResult, type ChainResult } from './summary.js';
-import { verifyChain } from '../chain.js';
+import { verifyChain } from '../../log/chain.js';
 
 export function renderAuditReport(events: readonly RolloutEvent[], format: ReportFormat, options: { secrets?: readonly string[]; chain?: ChainResult } = {}): { text: string; report: AuditReport } {
   const secrets = options.secrets ?? [];
