@@ -132,7 +132,10 @@ export async function auditLoadedPolicy(ctx: CommandContext, policy: SlaPolicyMo
       result = await auditPolicy(policy, api, { period: options.period, now, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
     } catch (error) {
       spinner.stop();
-      if (error instanceof ProviderError) await evidence.fail(error.message);
+      if (error instanceof ProviderError) {
+        await evidence.fail(error.message);
+        ctx.ui.info(`evidence: ${auditId} in ${store.url} records the audit without an answer`);
+      }
       throw error;
     }
     spinner.stop();

@@ -4,7 +4,7 @@
  * Pushgateway: exit codes, TTY vs CI output, the --json document, evidence verify/report of the
  * audit, --format/--out, and the pushed metrics (PUT: each push replaces the policy's group).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -17,6 +17,7 @@ import type { SlaPolicyModel } from '../../src/lib/sla/model.js';
 import { openStateStore } from '../../src/lib/state/open.js';
 import { createUi } from '../../src/lib/ui/ui.js';
 import { freePort, renderOpenMetrics, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
+import { runCli } from '../support/cli.js';
 import { startPushgateway, type PushgatewayServer } from '../support/pushgateway.js';
 import { POLICY, scenario } from './sla-audit-scenario.js';
 
@@ -105,16 +106,17 @@ describe('exit codes and output', () => {
   });
 
   it('Prometheus unreachable: a ProviderError naming the address (exit 3), and the evidence records it', async () => {
-    const { ctx } = context();
+    const { ctx, stderr } = context();
     const url = `http://127.0.0.1:${await freePort()}`;
     const error = await auditLoadedPolicy(ctx, withUrl(COMPLIANT, url), { period: { at: AT }, now: NOW }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).exitCode).toBe(3);
     expect((error as Error).message).toContain('127.0.0.1');
+    const auditId = /evidence: (audit-\S+) in .* records the audit without an answer/.exec(stderr.text)?.[1];
+    expect(auditId).toBeDefined();
     const store = await openStateStore(`file:${join(dir, 'state')}`);
-    const audits = (await store.listRollouts({ limit: 100 })).filter((r) => r.kind === 'audit' && r.status === 'failed');
-    expect(audits.length).toBeGreaterThan(0);
-    const events = await store.readEvents(audits[0]!.rolloutId);
+    expect(await store.getRollout(auditId!)).toMatchObject({ kind: 'audit', status: 'failed' });
+    const events = await store.readEvents(auditId!);
     expect(events.map((e) => e.type)).toEqual(['audit.started', 'audit.failed']);
     await store.close();
   }, 120_000);
@@ -215,4 +217,150 @@ describe('--pushgateway', () => {
     const url = `http://127.0.0.1:${await freePort()}`;
     await expect(audit(context().ctx, COMPLIANT, { pushgateway: url })).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining(url) });
   }, 120_000);
+});
+
+describe('the built binary with policy files (SLAPolicy, Sloth, OpenSLO)', () => {
+  const CHECKOUT_ERRORS = 'sum(increase(app_errors_total{service="checkout"}[{{range}}]))';
+  const CHECKOUT_TOTAL = 'sum(increase(app_requests_total{service="checkout"}[{{range}}]))';
+  const policyYaml = (opts: { exclude?: boolean; objective?: string; metric?: string } = {}) => `apiVersion: rollgate/v1
+kind: SLAPolicy
+metadata: { name: checkout-sla, service: checkout }
+slos:
+  - name: availability
+    objective: ${opts.objective ?? '99.9'}
+    window: 30d
+${opts.exclude === false ? '' : '    exclude:\n      - { from: "2026-10-20T01:00:00Z", to: "2026-10-20T03:00:00Z", reason: planned database maintenance }\n'}    errorRatio:
+      errors: ${(opts.metric ? CHECKOUT_ERRORS.replace('app_errors_total', opts.metric) : CHECKOUT_ERRORS)}
+      total: ${(opts.metric ? CHECKOUT_TOTAL.replace('app_requests_total', `${opts.metric}_total`) : CHECKOUT_TOTAL)}
+  - name: latency
+    objective: 99
+    window: 30d
+    timeslices:
+      query: max(app_latency_p95_seconds{service="checkout"})
+      max: 0.120
+      slice: 5m
+`;
+  const write = async (name: string, text: string): Promise<string> => {
+    const file = join(dir, name);
+    await writeFile(file, text);
+    return file;
+  };
+  const bin = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['sla', 'audit', ...args, '--state', `file:${join(dir, 'bin-state')}`], { cwd: dir, env, timeoutMs: 240_000 });
+
+  it('exit 0 compliant, --json is exactly one document; CI output is plain', async () => {
+    const file = await write('compliant.yaml', policyYaml());
+    const json = await bin([file, '--at', '2026-11-01T00:00:00Z', '--prometheus', prometheus.url, '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const lines = json.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const doc = JSON.parse(lines[0]!);
+    expect(doc).toMatchObject({ schemaVersion: 1, verdict: 'compliant' });
+    expect(doc.slos.map((s: { name: string; compliant: boolean }) => [s.name, s.compliant])).toEqual([['availability', true], ['latency', true]]);
+    const plain = await bin([file, '--at', '2026-11-01T00:00:00Z', '--prometheus', prometheus.url]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/availability/);
+    expect(plain.stdout + plain.stderr).not.toMatch(ANSI);
+    expect(plain.stderr).toMatch(/compliant: 2 SLOs met/);
+    const verify = await runCli(['evidence', 'verify', doc.auditId, '--state', `file:${join(dir, 'bin-state')}`], { cwd: dir });
+    expect(verify.code).toBe(0);
+  }, 300_000);
+
+  it('exit 1 violated (the maintenance window counted)', async () => {
+    const file = await write('violated.yaml', policyYaml({ exclude: false }));
+    const r = await bin([file, '--at', '2026-11-01T00:00:00Z', '--prometheus', prometheus.url]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/violated: SLO availability/);
+  }, 300_000);
+
+  it('exit 2 on bad input, before anything is queried: file:line:col, and contradictory flags', async () => {
+    const file = await write('bad.yaml', policyYaml({ objective: '140' }));
+    const r = await bin([file, '--prometheus', `http://127.0.0.1:${await freePort()}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: .*objective/);
+    const flags = await bin([await write('ok.yaml', policyYaml()), '--from', '2026-10-01T00:00:00Z']);
+    expect(flags.code).toBe(2);
+    expect(flags.stderr).toMatch(/--from and --to go together/);
+  }, 120_000);
+
+  it('exit 3: Prometheus unreachable (naming it), or not enough data (saying which)', async () => {
+    const file = await write('ok.yaml', policyYaml());
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const down = await bin([file, '--at', '2026-11-01T00:00:00Z', '--prometheus', url]);
+    expect(down.code).toBe(3);
+    expect(down.stderr).toContain(`127.0.0.1:${url.split(':').pop()}`);
+    const ghost = await bin([await write('ghost.yaml', policyYaml({ metric: 'nope' })), '--at', '2026-11-01T00:00:00Z', '--prometheus', prometheus.url]);
+    expect(ghost.code).toBe(3);
+    expect(ghost.stderr).toMatch(/availability: not enough data/);
+  }, 300_000);
+
+  it('a Sloth prometheus/v1 spec as it is audits the same numbers', async () => {
+    const file = await write(
+      'sloth.yaml',
+      `version: "prometheus/v1"
+service: "checkout"
+labels:
+  owner: "payments"
+slos:
+  - name: "requests-availability"
+    objective: 99.9
+    description: "Availability of checkout requests."
+    sli:
+      events:
+        error_query: sum(rate(app_errors_total{service="checkout"}[{{.window}}]))
+        total_query: sum(rate(app_requests_total{service="checkout"}[{{.window}}]))
+    alerting:
+      name: CheckoutHighErrorRate
+      page_alert:
+        labels:
+          severity: critical
+      ticket_alert:
+        labels:
+          severity: warning
+`,
+    );
+    const r = await bin([file, '--at', '2026-11-01T00:00:00Z', '--prometheus', prometheus.url, '--json']);
+    expect(r.code, r.stderr).toBe(1);
+    const slo = JSON.parse(r.stdout).slos[0];
+    // no exclusion in a Sloth spec: all 43,200 minutes, 323,970 errors (see sla-audit.test.ts)
+    expect(slo.sli).toBeCloseTo(1 - 323_970 / 86_400_000, 12);
+  }, 300_000);
+
+  it('an OpenSLO v1 SLO with good/total counters audits too', async () => {
+    const file = await write(
+      'openslo.yaml',
+      `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+spec:
+  service: checkout
+  indicator:
+    metadata:
+      name: checkout-requests
+    spec:
+      ratioMetric:
+        counter: true
+        bad:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: app_errors_total{service="checkout"}
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: app_requests_total{service="checkout"}
+  timeWindow:
+    - duration: 30d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: Good
+      target: 0.99
+`,
+    );
+    const r = await bin([file, '--at', '2026-11-01T00:00:00Z', '--prometheus', prometheus.url, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).slos[0].sli).toBeCloseTo(1 - 323_970 / 86_400_000, 12);
+  }, 300_000);
 });

@@ -9,7 +9,7 @@
  */
 import { toPromDuration } from '../duration.js';
 import type { PrometheusApi } from '../prometheus/types.js';
-import { BURN_ALERT_WINDOWS, BURN_RATE_WINDOWS_MS } from './audit-alert-table.js';
+import { BURN_RATE_WINDOWS_MS, burnAlertWindows, promWindow } from './burn-windows.js';
 import {
   alertFiringQuery,
   errorRatioQuery,
@@ -21,7 +21,7 @@ import {
 } from './audit-queries.js';
 import { AuditQueryRunner } from './audit-query-runner.js';
 import type { AlertResult, AuditResult, AuditVerdict, BurnRateResult, IntervalOut, QueryRecord, RuleResult, SloResult } from './audit-types.js';
-import { budgetRatio, burnRate, errorBudget, scaledFactor } from './budget.js';
+import { budgetRatio, burnRate, errorBudget } from './budget.js';
 import { RunBuilder, mergeRuns, subtractIntervals, totalLength, type Interval, type Run } from './intervals.js';
 import type { Exclusion, SlaPolicyModel, SlaRule, Slo } from './model.js';
 import { resolvePeriod, type AuditPeriod, type PeriodRequest } from './period.js';
@@ -319,12 +319,7 @@ async function measureBurnRates(slo: Slo, end: Date, runner: AuditQueryRunner, q
 }
 
 /** `5m`, `1h`, `3d` — the workbook's names of the windows. */
-export function windowLabel(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
-  return `${ms / 1_000}s`;
-}
+export const windowLabel = promWindow;
 
 /** Alert intervals are evaluated every short window / 5 (1m for the 5m page window). */
 export function alertStepMs(shortWindowMs: number): number {
@@ -342,8 +337,9 @@ async function measureAlerts(
   const reasons: string[] = [];
   const budget = budgetRatio(slo.objective);
   const alerts = await Promise.all(
-    BURN_ALERT_WINDOWS.map(async (row): Promise<AlertResult> => {
-      const factor = scaledFactor(row.budgetShare, period.nominalMs, row.longWindowMs);
+    // The workbook's table scaled to the audited SLO period (src/lib/sla/burn-windows.ts, shared with `sla rules`).
+    burnAlertWindows(period.nominalMs).map(async (row): Promise<AlertResult> => {
+      const factor = row.factor;
       const threshold = Number((factor * budget).toPrecision(12));
       const minEvents = slo.sli.kind === 'errorRatio' ? slo.minEvents : undefined;
       const query = alertFiringQuery(slo.sli, row, threshold, minEvents);

@@ -33,11 +33,3 @@ export function budgetRatio(objectivePercent: number): number {
 export function burnRate(errorRatio: number, objectivePercent: number): number {
   return errorRatio / budgetRatio(objectivePercent);
 }
-
-/**
- * The burn-rate factor for an alert that fires once `budgetShare` of the budget is spent within
- * `longWindowMs`, for an SLO period of `periodMs`: the workbook's 14.4 = 2% × 720h / 1h.
- */
-export function scaledFactor(budgetShare: number, periodMs: number, longWindowMs: number): number {
-  return Number(((budgetShare * periodMs) / longWindowMs).toPrecision(12));
-}

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { alertFiringQuery, errorRatioQuery, ruleBreachQuery, withRange } from '../../../src/lib/sla/audit-queries.js';
 import { alertStepMs, overallVerdict, ruleStepMs, windowLabel } from '../../../src/lib/sla/audit.js';
-import { budgetRatio, burnRate, errorBudget, scaledFactor } from '../../../src/lib/sla/budget.js';
+import { budgetRatio, burnRate, errorBudget } from '../../../src/lib/sla/budget.js';
+import { burnFactor as scaledFactor } from '../../../src/lib/sla/burn-windows.js';
 import { RunBuilder, mergeIntervals, rangeChunks, subtractIntervals, totalLength } from '../../../src/lib/sla/intervals.js';
 import { calendarPeriod, checkPeriodFlags, resolvePeriod } from '../../../src/lib/sla/period.js';
 
