@@ -181,6 +181,8 @@ describe('hooks and templating', () => {
         beforeStep: [{ ...hook('C{{step}}'), undo: hook('undo C{{step}}') }],
         onRollback: [hook('R')],
       },
+      // Only the order is checked here: a bound generous enough for four node start-ups on a loaded machine.
+      rollback: { verify: undefined, timeout: '30s' },
     });
     const result = await cli(['rollout', 'run', plan], { SET_WEIGHT_FAIL_AT: '25' });
     expect(result.code, result.stderr).toBe(1);
