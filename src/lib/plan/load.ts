@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { LineCounter, isMap, parseDocument } from 'yaml';
 import { PlanError, type PlanIssue } from '../errors.js';
-import { isSensitiveKey } from '../redact.js';
+import { isSensitiveKey, redactText, secretVarValues } from '../redact.js';
 import { didYouMean } from './did-you-mean.js';
 import { interpolateTree } from './env-interpolation.js';
 import { checkSetOverrides, collectVars } from './plan-vars.js';
@@ -89,7 +89,11 @@ function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssu
   const parsed = RolloutPlanSchema.safeParse(data, { reportInput: true });
   const schemaIssues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => fromZodIssue(issue, RolloutPlanSchema));
   const found = [...envIssues, ...dedupe([...varIssues, ...schemaIssues, ...validatePlanSemantics(data, vars)], envIssues)];
-  if (found.length > 0 || !parsed.success) return { issues: sortByPosition(found.map((issue) => source.issue(issue))) };
+  if (found.length > 0 || !parsed.success) {
+    // A PromQL error quotes the query near the fault, which may hold a secret var's value.
+    const secrets = secretVarValues(vars, secretVarNames(data, vars, interpolated));
+    return { issues: sortByPosition(found.map((issue) => source.issue(secrets.length > 0 ? { ...issue, message: redactText(issue.message, secrets) } : issue))) };
+  }
   const secretVars = secretVarNames(data, vars, interpolated);
   const plan = resolvePlan(parsed.data, { file: source.file, sha256, vars, secretVars, ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
   const warnings = planWarnings(plan, parsed.data).map((warning) => source.issue(warning));

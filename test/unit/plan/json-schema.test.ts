@@ -19,4 +19,12 @@ describe('rolloutPlanJsonSchema', () => {
     expect(Object.keys(http.properties ?? {})).toContain('method');
     expect(http.required).toEqual(['url']);
   });
+
+  it('carries prometheus.onWarnings, prometheus.maxSampleAge and public: (issue 7)', () => {
+    const prometheus = (schema.properties.prometheus?.properties ?? {}) as Record<string, { enum?: string[]; pattern?: string; description?: string }>;
+    expect(prometheus.onWarnings?.enum).toEqual(['inconclusive', 'ignore']);
+    expect(prometheus.onWarnings?.description).toMatch(/partial response/);
+    expect(prometheus.maxSampleAge?.pattern).toBeDefined();
+    expect(Object.keys(schema.properties)).toContain('public');
+  });
 });

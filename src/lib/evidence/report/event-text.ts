@@ -52,7 +52,7 @@ export function describeEvent(event: RolloutEvent): string {
       return `hook ${s(d.hook)} ${d.ok === true ? 'ok' : 'FAILED'}${how ? ` (${how})` : ''}`;
     }
     case EventType.measurement:
-      return `gate ${s(d.gate)}: ${s(d.verdict)}, value ${valueText(d.value)} (threshold ${s(d.threshold)})${d.reason ? `: ${s(d.reason)}` : ''}`;
+      return `gate ${s(d.gate)}: ${s(d.verdict)}, value ${valueText(d.value)} (threshold ${s(d.threshold)})${d.reason ? `: ${s(d.reason)}` : ''}${warningsText(d.warnings)}`;
     case EventType.analysisHold:
       return d.holding === true ? `holding the weight: ${s(d.reason)}` : `hold ended: ${s(d.reason)}`;
     case EventType.bakeCompleted:
@@ -90,4 +90,10 @@ export function describeEvent(event: RolloutEvent): string {
     default:
       return '';
   }
+}
+
+/** The server's warnings of a measurement, verbatim: visible even when the plan ignores them. */
+function warningsText(warnings: unknown): string {
+  if (!Array.isArray(warnings) || warnings.length === 0) return '';
+  return ` [Prometheus warning${warnings.length === 1 ? '' : 's'}: ${warnings.map((w) => JSON.stringify(String(w))).join(', ')}]`;
 }

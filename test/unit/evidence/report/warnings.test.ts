@@ -59,3 +59,14 @@ describe('warnings in evidence reports', () => {
     expect(text).not.toContain('Prometheus warning');
   });
 });
+
+describe('describeEvent (timeline text) shows the warnings', () => {
+  it('a measurement event with warnings names them verbatim; one without does not', async () => {
+    const { describeEvent } = await import('../../../../src/lib/evidence/report/event-text.js');
+    const { events } = withPartialAnswer();
+    const m = events.find((e) => e.type === 'measurement')!;
+    expect(describeEvent(m)).toContain(`[Prometheus warnings: "${PARTIAL}", "second <warning> & \\"quoted\\""]`);
+    const plain = fixtureEvents('promoted').find((e) => e.type === 'measurement')!;
+    expect(describeEvent(plain)).not.toContain('Prometheus warning');
+  });
+});
