@@ -110,6 +110,19 @@ function registerSlaCommands(program: Command, action: ActionFactory): void {
         return run(ctx, { file, ...opts });
       }),
     );
+  sla
+    .command('rules')
+    .description('Prometheus recording rules (error ratio per window and period, objective, budget) and multi-window multi-burn-rate page/ticket alerts for the SLOs of a policy; nothing is queried')
+    .argument('<policy>', 'SLAPolicy, Sloth prometheus/v1 or OpenSLO v1 file')
+    .addOption(new Option('--format <format>', 'a Prometheus rule file, or a prometheus-operator PrometheusRule').choices(['prometheus', 'prometheus-operator']).default('prometheus'))
+    .option('--out <file>', 'write to this file (atomically, replacing it) instead of stdout')
+    .addHelpText('after', examples('rollgate sla rules playbooks/sla-checkout.yaml --out /etc/prometheus/rules/checkout-slos.yaml && promtool check rules /etc/prometheus/rules/checkout-slos.yaml', 'rollgate sla rules sloth-slos.yaml --format prometheus-operator | kubectl apply -f -', 'rollgate sla rules openslo.yaml --json | jq .rules'))
+    .action(
+      action(async (ctx, file: string, opts: { format: string; out?: string }) => {
+        const { run } = await import('./commands/sla-rules.js');
+        return run(ctx, { file, format: opts.format, ...(opts.out !== undefined ? { out: opts.out } : {}) });
+      }),
+    );
 }
 
 type ActionFactory = <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>) => (...args: A) => Promise<void>;
