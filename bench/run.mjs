@@ -31,6 +31,8 @@ const BENCHES = [
   { name: 'report-render', script: 'report-render.mjs', budgetMs: 120_000, optional: true },
   // 100 SLOs over 30 days: ~1.5 min per audit on an idle 2-core machine, timed 3 times plus its floor.
   { name: 'sla-audit', script: 'sla-audit.mjs', budgetMs: 900_000 },
+  // A week of back-to-back 90-minute simulated rollouts, 3 gates: timed 5 times plus its floor.
+  { name: 'backtest', script: 'backtest.mjs', budgetMs: 300_000 },
 ];
 
 const running = new Set();

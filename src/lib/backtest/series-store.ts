@@ -10,7 +10,7 @@
  * gaps of more than a few hundred steps between simulated rollouts are skipped.
  */
 import pLimit from 'p-limit';
-import type { PrometheusApi, RangeResult, RangeSeries, Sample, Samples } from '../prometheus/types.js';
+import type { PrometheusApi, RangeResult, RangeSeries, Samples } from '../prometheus/types.js';
 
 /** Points per range request: under Prometheus' 11,000-point limit per series. */
 export const MAX_POINTS_PER_QUERY = 10_000;
@@ -43,14 +43,33 @@ interface Request {
 
 const labelKey = (labels: Record<string, string>): string => JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
+/** Cached label keys: samples of one series share its labels object. */
+const labelKeys = new WeakMap<Record<string, string>, string>();
+function keyOf(labels: Record<string, string>): string {
+  let key = labelKeys.get(labels);
+  if (key === undefined) {
+    key = labelKey(labels);
+    labelKeys.set(labels, key);
+  }
+  return key;
+}
+
+/** Needed times of one query on one grid, as merged spans [lo, hi] (registered in increasing order mostly). */
+interface Grid {
+  stepMs: number;
+  spans: Array<[number, number]>;
+}
+
 /** What the simulation reads: the answer an instant query would have given at a time, or a `for` window. */
 export class SeriesStore {
-  /** query → (grid key "stepMs:phase") → times needed. */
-  private readonly needs = new Map<string, Map<string, { stepMs: number; times: Set<number> }>>();
+  /** query → (grid key "stepMs:phase") → spans of needed times. */
+  private readonly needs = new Map<string, Map<string, Grid>>();
   /** query → time (ms) → samples at that time. */
-  private readonly values = new Map<string, Map<number, Sample[]>>();
+  private readonly values = new Map<string, Map<number, Samples>>();
   private readonly warned = new Map<string, WarnedSpan[]>();
-  private readonly fetched = new Map<string, Set<number>>();
+  /** query → the requests fetched for it (to tell "no data" from "never fetched"). */
+  private readonly fetched = new Map<string, Request[]>();
+  private readonly lastHit = new Map<string, Request>();
   readonly stats: FetchStats = { requests: 0, queries: 0, points: 0, fetchMs: 0 };
 
   /** Registers that `query` will be read at `timeMs`, on a grid of `stepMs`. */
@@ -64,38 +83,33 @@ export class SeriesStore {
     const key = `${stepMs}:${phase}`;
     let grid = grids.get(key);
     if (!grid) {
-      grid = { stepMs, times: new Set() };
+      grid = { stepMs, spans: [] };
       grids.set(key, grid);
     }
-    grid.times.add(timeMs);
+    const last = grid.spans.at(-1);
+    // Within a few hundred steps of the last span: one request covers both (the points between are cheap).
+    if (last && timeMs >= last[0] - GAP_STEPS * stepMs && timeMs <= last[1] + GAP_STEPS * stepMs) {
+      last[0] = Math.min(last[0], timeMs);
+      last[1] = Math.max(last[1], timeMs);
+    } else grid.spans.push([timeMs, timeMs]);
   }
 
   /** Registers every point of a `for` window ending at `endMs` (as the live range query asks for them). */
   needWindow(query: string, endMs: number, forMs: number, stepMs: number): void {
-    for (const t of windowTimes(endMs, forMs, stepMs)) this.need(query, t, stepMs);
+    for (let t = endMs - forMs; t <= endMs; t += stepMs) this.need(query, t, stepMs);
   }
 
-  /** The range requests the registered needs take. */
+  /** The range requests the registered needs take: each span in pieces of at most MAX_POINTS_PER_QUERY points. */
   requests(): Request[] {
     const requests: Request[] = [];
     for (const [query, grids] of this.needs) {
-      for (const { stepMs, times } of grids.values()) {
-        const sorted = [...times].sort((a, b) => a - b);
-        let segmentStart = sorted[0]!;
-        let previous = segmentStart;
-        const flush = (endMs: number): void => {
-          for (let start = segmentStart; start <= endMs; start += MAX_POINTS_PER_QUERY * stepMs) {
-            requests.push({ query, startMs: start, endMs: Math.min(endMs, start + (MAX_POINTS_PER_QUERY - 1) * stepMs), stepMs });
+      for (const { stepMs, spans } of grids.values()) {
+        const merged = mergeSpans(spans, GAP_STEPS * stepMs);
+        for (const [lo, hi] of merged) {
+          for (let start = lo; start <= hi; start += MAX_POINTS_PER_QUERY * stepMs) {
+            requests.push({ query, startMs: start, endMs: Math.min(hi, start + (MAX_POINTS_PER_QUERY - 1) * stepMs), stepMs });
           }
-        };
-        for (const t of sorted.slice(1)) {
-          if (t - previous > GAP_STEPS * stepMs) {
-            flush(previous);
-            segmentStart = t;
-          }
-          previous = t;
         }
-        flush(previous);
       }
     }
     return requests;
@@ -137,12 +151,9 @@ export class SeriesStore {
         samples.push({ labels: series.labels, value, timestamp: seconds });
       }
     }
-    let fetched = this.fetched.get(request.query);
-    if (!fetched) {
-      fetched = new Set();
-      this.fetched.set(request.query, fetched);
-    }
-    for (let t = request.startMs; t <= request.endMs; t += request.stepMs) fetched.add(t);
+    const fetched = this.fetched.get(request.query) ?? [];
+    fetched.push(request);
+    this.fetched.set(request.query, fetched);
     if (result.warnings && result.warnings.length > 0) {
       const spans = this.warned.get(request.query) ?? [];
       spans.push({ fromMs: request.startMs, toMs: request.endMs, warnings: [...result.warnings] });
@@ -157,16 +168,27 @@ export class SeriesStore {
   }
 
   private assertFetched(query: string, timeMs: number): void {
-    // A read that was never registered would silently look like "no data": a bug, never a verdict.
-    if (!this.fetched.get(query)?.has(timeMs)) throw new Error(`backtest: ${query} at ${new Date(timeMs).toISOString()} was not fetched`);
+    // A read that was never fetched would silently look like "no data": a bug, never a verdict.
+    const covers = (r: Request | undefined): boolean => r !== undefined && r.startMs <= timeMs && timeMs <= r.endMs && (timeMs - r.startMs) % r.stepMs === 0;
+    // Reads come in time order: the request that answered the last read most likely answers this one.
+    if (covers(this.lastHit.get(query))) return;
+    const hit = this.fetched.get(query)?.find(covers);
+    if (hit) {
+      this.lastHit.set(query, hit);
+      return;
+    }
+    throw new Error(`backtest: ${query} at ${new Date(timeMs).toISOString()} was not fetched`);
   }
 
-  /** What an instant query of `query` at `timeMs` would have answered. */
+  /** What an instant query of `query` at `timeMs` would have answered (shared, not to be changed). */
   samplesAt(query: string, timeMs: number): Samples {
     this.assertFetched(query, timeMs);
-    const samples: Samples = [...(this.values.get(query)?.get(timeMs) ?? [])];
+    const stored = this.values.get(query)?.get(timeMs) ?? EMPTY;
+    if (!this.warned.has(query)) return stored;
     const warnings = this.warningsAt(query, timeMs);
-    if (warnings.length > 0) samples.warnings = warnings;
+    if (warnings.length === 0) return stored;
+    const samples: Samples = [...stored];
+    samples.warnings = warnings;
     return samples;
   }
 
@@ -174,9 +196,10 @@ export class SeriesStore {
   windowAt(query: string, endMs: number, forMs: number, stepMs: number): RangeResult {
     const bySeries = new Map<string, RangeSeries>();
     const warnings = new Set<string>();
-    for (const t of windowTimes(endMs, forMs, stepMs)) {
-      for (const sample of this.samplesAt(query, t)) {
-        const key = labelKey(sample.labels);
+    for (let t = endMs - forMs; t <= endMs; t += stepMs) {
+      const samples = this.samplesAt(query, t);
+      for (const sample of samples) {
+        const key = keyOf(sample.labels);
         let series = bySeries.get(key);
         if (!series) {
           series = { labels: sample.labels, points: [] };
@@ -184,12 +207,26 @@ export class SeriesStore {
         }
         series.points.push([sample.timestamp, sample.value]);
       }
-      for (const w of this.warningsAt(query, t)) warnings.add(w);
+      for (const w of samples.warnings ?? []) warnings.add(w);
     }
     const result: RangeResult = [...bySeries.values()];
     if (warnings.size > 0) result.warnings = [...warnings];
     return result;
   }
+}
+
+const EMPTY: Samples = Object.freeze([]) as unknown as Samples;
+
+/** Sorted, merged spans (joining those less than `gapMs` apart). */
+function mergeSpans(spans: Array<[number, number]>, gapMs: number): Array<[number, number]> {
+  const sorted = [...spans].sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const [lo, hi] of sorted) {
+    const last = merged.at(-1);
+    if (last && lo <= last[1] + gapMs) last[1] = Math.max(last[1], hi);
+    else merged.push([lo, hi]);
+  }
+  return merged;
 }
 
 /** The evaluation times of a range query over [end - for, end] at `stepMs`: start, start + step, ... <= end. */
