@@ -46,8 +46,9 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
   return out;
 }
 
-export async function startLiveEnv(options: { rps?: number; stateUrl?: string; extraScrapeTargets?: string[]; prometheusConfig?: string } = {}): Promise<LiveEnv> {
-  const service = await startTestService({ rps: options.rps ?? 100, services: [SERVICE] });
+export async function startLiveEnv(options: { rps?: number; stateUrl?: string; extraScrapeTargets?: string[]; prometheusConfig?: string; services?: string[] } = {}): Promise<LiveEnv> {
+  // More services (each with its own weight and traffic) for tests that run rollouts side by side.
+  const service = await startTestService({ rps: options.rps ?? 100, services: options.services ?? [SERVICE] });
   const prometheus = await startPrometheus({
     scrapeTargets: [`127.0.0.1:${service.port}`, ...(options.extraScrapeTargets ?? [])],
     scrapeIntervalMs: 1_000,

@@ -464,7 +464,7 @@ export class RedisStateStore implements StateStore {
       this.watchers.delete(stop);
       const sub = subscriber;
       subscriber = undefined;
-      if (sub) await sub.quit().catch(() => sub.disconnect());
+      if (sub) await withTimeout(sub.quit(), CONNECT_TIMEOUT_MS).catch(() => sub.disconnect());
     };
     const deliver = (request: AbortRequest): void => {
       if (done) return;
@@ -585,8 +585,9 @@ function createClient(target: RedisTarget): Client {
       ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
       ...(target.tls ? { enableTLSForSentinelMode: true } : {}),
       // Ask the sentinels again as soon as the old master refuses a write (it was demoted).
+      // (No failoverDetector: its sentinel subscriptions outlived quit() after a failover and kept
+      // the process alive. A killed master drops the connection anyway; a demoted one answers READONLY.)
       reconnectOnError: (error) => /^(READONLY|UNBLOCKED)/.test(error.message),
-      failoverDetector: true,
     });
   } else {
     redis = new Redis({ ...common, lazyConnect: true, host: target.nodes[0]!.host, port: target.nodes[0]!.port, db: target.db, retryStrategy: retry });
