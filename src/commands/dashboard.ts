@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { ExitCode, PlanError, UsageError } from '../lib/errors.js';
 import { findPromqlError } from '../lib/plan/promql.js';
 import { loadPlan } from '../lib/plan/load.js';
+import { looksLikePolicy } from '../lib/sla/load.js';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { CommandContext } from './context.js';
 import { parseSetFlags, prometheusOverride } from './context.js';
@@ -26,14 +27,12 @@ export interface DashboardInput {
 
 export type InputKind = 'plan' | 'policy';
 
-/** Plan or SLA policy, from what the file declares (SLAPolicy, Sloth prometheus/v1, OpenSLO v1). */
+/** Plan or SLA policy, from what the file declares (the SLA loader knows SLAPolicy, Sloth and OpenSLO). */
 export function detectKind(text: string, file: string): InputKind {
-  const first = parseAllDocuments(text).find((doc) => !Array.isArray(doc) && doc.contents !== null);
-  const data = first && !Array.isArray(first) ? (first.toJS() as Record<string, unknown> | null) : null;
-  const kind = typeof data?.kind === 'string' ? data.kind : undefined;
-  const apiVersion = typeof data?.apiVersion === 'string' ? data.apiVersion : '';
-  if (kind === 'RolloutPlan') return 'plan';
-  if (kind === 'SLAPolicy' || kind === 'PrometheusServiceLevel' || apiVersion.startsWith('openslo/') || data?.version === 'prometheus/v1') return 'policy';
+  if (looksLikePolicy(text)) return 'policy';
+  const first = parseAllDocuments(text).find((doc) => 'contents' in doc && doc.contents !== null);
+  const data = first && 'contents' in first ? (first.toJS() as Record<string, unknown> | null) : null;
+  if (data?.kind === 'RolloutPlan') return 'plan';
   throw new PlanError([{ file, line: 1, col: 1, path: '', message: 'neither a RolloutPlan nor an SLA policy (SLAPolicy, Sloth prometheus/v1, OpenSLO v1)' }]);
 }
 

@@ -120,3 +120,34 @@ describe('rollgate dashboard <plan>', () => {
     expect(rr.stdout).toBe('');
   });
 });
+
+describe('rollgate dashboard <policy>', () => {
+  it.each(['policy-checkout.yaml', 'sloth-k8s-apiserver.yaml', 'sloth-raw-kubernetes.yaml', 'openslo-multi-document.yaml', 'openslo-ratio-counters.yaml'])('%s (SLAPolicy, Sloth, OpenSLO): every SLO has SLI, budget and burn-rate panels; every query parses', async (fixture) => {
+    const result = await runCli(['dashboard', join(ROOT, 'test/fixtures/sla/valid', fixture)]);
+    expect(result.code, result.stderr).toBe(0);
+    const board = JSON.parse(result.stdout) as { title: string; panels: Panel[]; templating: { list: Array<{ name: string }> } };
+    expect(board.title).toMatch(/^rollgate SLOs: /);
+    expect(board.templating.list.map((v) => v.name)).toEqual(['datasource', 'service']);
+    const titles = board.panels.map((p) => p.title);
+    const slos = board.panels.filter((p) => p.type === 'row' && p.title.startsWith('SLO '));
+    expect(slos.length).toBeGreaterThan(0);
+    expect(titles.filter((t) => t.endsWith(': SLI vs objective'))).toHaveLength(slos.length);
+    expect(titles.filter((t) => t.endsWith(': error budget remaining'))).toHaveLength(slos.length);
+    expect(titles.filter((t) => /: page burn rate 1h\/5m \(/.test(t)).length).toBeGreaterThan(0);
+    const service = (board.templating.list[1] as unknown as { current: { value: string } }).current.value;
+    for (const { panel, expr } of dashboardQueries(board as never)) expect(findPromqlError(toPromql(expr, { service })), `${panel}: ${expr}`).toBeUndefined();
+  });
+
+  it('the contract example: calendar month shown as 30d, disabled ticket alerts left out, runbook linked, rules drawn', async () => {
+    const result = await runCli(['dashboard', join(ROOT, 'test/fixtures/sla/valid/policy-checkout.yaml')]);
+    const board = JSON.parse(result.stdout) as { panels: Panel[]; links: Array<{ url: string }> };
+    const titles = board.panels.map((p) => p.title);
+    expect(titles).toContain('SLO latency: 99% over the calendar month (30d shown)');
+    expect(titles).toContain('availability: page burn rate 1h/5m (14.4×)');
+    expect(titles.filter((t) => t.startsWith('payments-success: ticket'))).toEqual([]);
+    expect(titles).toContain('payments-success: page burn rate 1h/5m (3.36×)');
+    expect(titles).toContain('Rule coordination-latency');
+    expect(titles).toContain('Rule cache-hit-degradation: change vs 1d ago');
+    expect(board.links.map((l) => l.url)).toEqual(['https://runbooks.example.com/checkout/availability']);
+  });
+});

@@ -2,19 +2,18 @@
  * SLA policy dashboards against a real Prometheus over backfilled data: every panel query parses,
  * and answers with data; the SLI, budget and burn-rate panels give the hand-computed numbers.
  *
- * The policy is a model constructed here (src/lib/sla/model.ts): the file loaders (SLAPolicy,
- * Sloth, OpenSLO) are another engineer's work and were not on main when this was written.
+ * The policy is an SLAPolicy file, turned into a dashboard by the built binary (`rollgate dashboard`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sloAlertWindows } from '../../src/lib/dashboards/burn-alerts.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dashboardQueries } from '../../src/lib/dashboards/panels.js';
 import { toPromql } from '../../src/lib/dashboards/query-vars.js';
-import { buildSlaDashboard } from '../../src/lib/dashboards/sla-dashboard.js';
 import { findPromqlError } from '../../src/lib/plan/promql.js';
-import type { SlaPolicyModel, Slo } from '../../src/lib/sla/model.js';
+import { runCli } from '../support/cli.js';
 import { backfillEpoch, renderOpenMetrics, startPrometheus, type OpenMetricsFamily, type PrometheusServer } from '../support/prometheus.js';
 
-const DAY = 86_400_000;
 const END = backfillEpoch(); // unix seconds; data covers the 4 days before it
 const START = END - 4 * 86_400;
 let prometheus: PrometheusServer;
@@ -43,53 +42,32 @@ function scenario(): OpenMetricsFamily[] {
   ];
 }
 
-const alerting = (runbook?: string): Slo['alerting'] => ({
-  labels: {},
-  annotations: runbook ? { runbook_url: runbook } : {},
-  page: { labels: {}, annotations: {}, disable: false },
-  ticket: { labels: {}, annotations: {}, disable: false },
-});
-
-const policy: SlaPolicyModel = {
-  name: 'checkout-sla',
-  service: 'checkout',
-  source: 'rollgate',
-  file: '(constructed in the test)',
-  sha256: '',
-  slos: [
-    {
-      name: 'availability',
-      objective: 99,
-      window: { kind: 'rolling', durationMs: 30 * DAY },
-      sli: { kind: 'errorRatio', errors: 'sum(increase(http_requests_total{service="checkout",code=~"5.."}[{{range}}]))', total: 'sum(increase(http_requests_total{service="checkout"}[{{range}}]))' },
-      exclude: [],
-      labels: {},
-      alerting: alerting('https://runbooks.example/checkout-availability'),
-    },
-    {
-      name: 'latency',
-      objective: 95,
-      window: { kind: 'rolling', durationMs: 7 * DAY },
-      sli: { kind: 'timeslices', query: 'max(checkout_p95_seconds{service="checkout"})', max: 0.12, sliceMs: 300_000 },
-      exclude: [],
-      labels: {},
-      alerting: alerting(),
-    },
-    {
-      name: 'availability-ratio',
-      objective: 99.5,
-      window: { kind: 'calendar', unit: 'week', timezone: 'UTC' },
-      sli: { kind: 'ratio', query: 'sum(rate(http_requests_total{service="checkout",code=~"5.."}[{{range}}])) / sum(rate(http_requests_total{service="checkout"}[{{range}}]))' },
-      exclude: [],
-      labels: {},
-      alerting: { ...alerting(), ticket: { labels: {}, annotations: {}, disable: true } },
-    },
-  ],
-  rules: [
-    { name: 'slow-p95', query: 'max(checkout_p95_seconds{service="checkout"})', max: 0.12, forMs: 1_800_000, severity: 'critical' },
-    { name: 'traffic-drop', query: 'sum(rate(http_requests_total{service="checkout"}[1h]))', maxDecrease: 0.05, offsetMs: DAY, forMs: 3_600_000, severity: 'warning' },
-  ],
-};
+const POLICY = `apiVersion: rollgate/v1
+kind: SLAPolicy
+metadata: { name: checkout-sla, service: checkout }
+prometheus: { url: "http://127.0.0.1:9" }
+slos:
+  - name: availability
+    objective: 99
+    window: 30d
+    errorRatio:
+      errors: sum(increase(http_requests_total{service="{{service}}",code=~"5.."}[{{range}}]))
+      total: sum(increase(http_requests_total{service="{{service}}"}[{{range}}]))
+    alerting: { runbook: https://runbooks.example/checkout-availability }
+  - name: latency
+    objective: 95
+    window: 7d
+    timeslices: { query: 'max(checkout_p95_seconds{service="checkout"})', max: 0.12, slice: 5m }
+  - name: availability-ratio
+    objective: 99.5
+    window: { calendar: week, timezone: UTC }
+    ratio:
+      query: sum(rate(http_requests_total{service="checkout",code=~"5.."}[{{range}}])) / sum(rate(http_requests_total{service="checkout"}[{{range}}]))
+    alerting: { ticket: { disable: true } }
+rules:
+  - { name: slow-p95, query: 'max(checkout_p95_seconds{service="checkout"})', max: 0.12, for: 30m, severity: critical }
+  - { name: traffic-drop, query: 'sum(rate(http_requests_total{service="checkout"}[1h]))', maxDecrease: 5%, offset: 1d, for: 1h, severity: warning }
+`;
 
 interface Panel {
   type: string;
@@ -106,20 +84,28 @@ async function valuesAt(expr: string): Promise<number[]> {
   return (body.data?.result ?? []).map((r) => Number(r.value[1]));
 }
 
+let board: { panels: Panel[]; links: Array<{ url: string }>; templating: { list: Array<Record<string, unknown>> } };
+let dir: string;
+
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rollgate-sla-dash-'));
+  writeFileSync(join(dir, 'policy.yaml'), POLICY);
+  const result = await runCli(['dashboard', join(dir, 'policy.yaml'), '--datasource', 'prom']);
+  if (result.code !== 0) throw new Error(`rollgate dashboard failed (${result.code}): ${result.stderr}`);
+  board = JSON.parse(result.stdout) as typeof board;
   prometheus = await startPrometheus({ openMetrics: renderOpenMetrics(scenario()), maxBlockDuration: '720h', readyTimeoutMs: 120_000 });
 }, 180_000);
 
 afterAll(async () => {
   await prometheus?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('SLA policy dashboard over backfilled data', () => {
-  const board = buildSlaDashboard(policy, { alertWindows: sloAlertWindows, datasourceUid: 'prom' }) as unknown as { panels: Panel[]; links: Array<{ url: string }>; templating: { list: Array<Record<string, unknown>> } };
-  const panels = board.panels.filter((p) => p.type !== 'row');
+  const panels = (): Panel[] => board.panels.filter((p) => p.type !== 'row');
   const panel = (title: string): Panel => {
-    const found = panels.find((p) => p.title === title);
-    if (!found) throw new Error(`no panel "${title}" in ${panels.map((p) => p.title).join(', ')}`);
+    const found = panels().find((p) => p.title === title);
+    if (!found) throw new Error(`no panel "${title}" in ${panels().map((p) => p.title).join(', ')}`);
     return found;
   };
   const first = async (title: string, target = 0): Promise<number> => {
@@ -147,7 +133,7 @@ describe('SLA policy dashboard over backfilled data', () => {
       { value: 0.99, color: 'green' },
     ]);
     expect(await first('availability: error budget remaining')).toBeCloseTo(0.5, 6);
-    const burns = panels.filter((p) => p.title.startsWith('availability: ') && p.title.includes('burn rate'));
+    const burns = panels().filter((p) => p.title.startsWith('availability: ') && p.title.includes('burn rate'));
     expect(burns.map((p) => p.title)).toEqual([
       'availability: page burn rate 1h/5m (14.4×)',
       'availability: page burn rate 6h/30m (6×)',
@@ -168,11 +154,11 @@ describe('SLA policy dashboard over backfilled data', () => {
     expect(await first('latency: page burn rate 6h/30m (1.4×)')).toBeCloseTo((24 / 73) * 20, 9);
     // Over 7 days only the 4 days with data have points (4 × 288 + 1), 24 of them slow.
     expect(1 - (await first('latency: SLI vs objective'))).toBeCloseTo(24 / 1153, 9);
-    expect(panels.some((p) => p.title === 'latency: ticket burn rate 1d/2h (0.7×)')).toBe(true);
+    expect(panels().some((p) => p.title === 'latency: ticket burn rate 1d/2h (0.7×)')).toBe(true);
   });
 
   it('a disabled ticket alert has no panel; the ratio SLI burns 0.005/0.005 = 1', async () => {
-    const titles = panels.filter((p) => p.title.startsWith('availability-ratio: ')).map((p) => p.title);
+    const titles = panels().filter((p) => p.title.startsWith('availability-ratio: ')).map((p) => p.title);
     expect(titles.filter((t) => t.includes('ticket'))).toEqual([]);
     expect(await first('availability-ratio: page burn rate 1h/5m (3.36×)')).toBeCloseTo(1, 6);
   });

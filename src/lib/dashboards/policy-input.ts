@@ -1,9 +1,12 @@
 /**
- * An SLA policy file (SLAPolicy, Sloth or OpenSLO) → its dashboard: loads the policy into the one
- * SLO model and builds the SLO dashboard over it.
+ * An SLA policy file (SLAPolicy, Sloth or OpenSLO) → its dashboard: the policy is loaded into the
+ * one SLO model by the shared loader, then the SLO dashboard is built over it.
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { UsageError } from '../errors.js';
+import { loadSlaPolicy } from '../sla/load.js';
+import { sloAlertWindows } from './burn-alerts.js';
+import { buildSlaDashboard } from './sla-dashboard.js';
 
 export interface PolicyDashboardOptions {
   datasourceUid?: string;
@@ -14,6 +17,13 @@ export interface PolicyDashboardOptions {
   prometheusUrl?: string;
 }
 
-export async function buildPolicyDashboard(file: string, _options: PolicyDashboardOptions): Promise<{ dashboard: Dashboard; service: string }> {
-  throw new UsageError(`${file}: SLA policy dashboards need the SLA policy loader, which this build does not have yet`);
+export async function buildPolicyDashboard(file: string, options: PolicyDashboardOptions): Promise<{ dashboard: Dashboard; service: string }> {
+  const policy = await loadSlaPolicy(file, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
+  if (options.recordingRules) throw new UsageError('--recording-rules needs the series names of `rollgate sla rules`, which this build does not have yet', 'leave it out: the panels then query the raw series');
+  const dashboard = buildSlaDashboard(policy, {
+    alertWindows: sloAlertWindows,
+    ...(options.datasourceUid ? { datasourceUid: options.datasourceUid } : {}),
+    ...(options.runbooks ? { runbooks: options.runbooks } : {}),
+  });
+  return { dashboard, service: policy.service };
 }

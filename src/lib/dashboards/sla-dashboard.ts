@@ -10,7 +10,9 @@
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { formatDuration, toPromDuration } from '../duration.js';
+import { errorRatioQuery } from '../sla/audit-queries.js';
 import { budgetRatio } from '../sla/budget.js';
+import { nominalPeriodMs } from '../sla/burn-windows.js';
 import type { SlaPolicyModel, SlaRule, Slo } from '../sla/model.js';
 import { dashboardBuilder, seriesPanel, statPanel, target, type ThresholdLine } from './panels.js';
 import { toGrafana } from './query-vars.js';
@@ -42,35 +44,11 @@ export interface SlaDashboardOptions {
 }
 
 const DAY = 86_400_000;
-const CALENDAR_MS = { week: 7 * DAY, month: 30 * DAY, quarter: 90 * DAY } as const;
 
-/** Length of the SLO's window; a calendar period counts as its usual length (month = 30d) on a dashboard. */
-export function sloPeriodMs(slo: Slo): number {
-  return slo.window.kind === 'rolling' ? slo.window.durationMs : CALENDAR_MS[slo.window.unit];
-}
-
-
-const fill = (query: string, range: string): string => query.replaceAll('{{range}}', range);
-
-/** The error ratio straight from the series the policy names, `{{range}}` filled with the window. */
+/** The error ratio straight from the series the policy names: the audit's own queries (one place for them). */
 export const rawErrorRatio: ErrorRatioSource = {
   describe: 'computed from the raw series the policy names',
-  errorRatio(slo, windowMs) {
-    const range = toPromDuration(windowMs);
-    switch (slo.sli.kind) {
-      case 'errorRatio':
-        return `(${fill(slo.sli.errors, range)}) / (${fill(slo.sli.total, range)})`;
-      case 'ratio':
-        return `(${fill(slo.sli.query, range)})`;
-      case 'timeslices': {
-        const slice = toPromDuration(slo.sli.sliceMs);
-        const query = fill(slo.sli.query, slice);
-        const good = slo.sli.max !== undefined ? `(${query}) <= bool ${slo.sli.max}` : `(${query}) >= bool ${slo.sli.min ?? 0}`;
-        // The share of bad slices over the window: 1 - the share of good ones.
-        return `(1 - avg_over_time((${good})[${range}:${slice}]))`;
-      }
-    }
-  },
+  errorRatio: (slo, windowMs) => errorRatioQuery(slo.sli, windowMs),
 };
 
 function ruleThresholds(rule: SlaRule): ThresholdLine[] {
@@ -103,7 +81,7 @@ export function buildSlaDashboard(policy: SlaPolicyModel, options: SlaDashboardO
   const q = (expr: string): string => toGrafana(expr, policy.service);
 
   for (const slo of policy.slos) {
-    const periodMs = sloPeriodMs(slo);
+    const periodMs = nominalPeriodMs(slo.window);
     const period = formatDuration(periodMs);
     const budget = budgetRatio(slo.objective);
     const objective = slo.objective / 100;
