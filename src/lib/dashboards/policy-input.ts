@@ -3,10 +3,9 @@
  * one SLO model by the shared loader, then the SLO dashboard is built over it.
  */
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { UsageError } from '../errors.js';
 import { loadSlaPolicy } from '../sla/load.js';
 import { sloAlertWindows } from './burn-alerts.js';
-import { buildSlaDashboard } from './sla-dashboard.js';
+import { buildSlaDashboard, recordedErrorRatio } from './sla-dashboard.js';
 
 export interface PolicyDashboardOptions {
   datasourceUid?: string;
@@ -19,9 +18,9 @@ export interface PolicyDashboardOptions {
 
 export async function buildPolicyDashboard(file: string, options: PolicyDashboardOptions): Promise<{ dashboard: Dashboard; service: string }> {
   const policy = await loadSlaPolicy(file, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
-  if (options.recordingRules) throw new UsageError('--recording-rules needs the series names of `rollgate sla rules`, which this build does not have yet', 'leave it out: the panels then query the raw series');
   const dashboard = buildSlaDashboard(policy, {
     alertWindows: sloAlertWindows,
+    ...(options.recordingRules ? { source: recordedErrorRatio(policy.service) } : {}),
     ...(options.datasourceUid ? { datasourceUid: options.datasourceUid } : {}),
     ...(options.runbooks ? { runbooks: options.runbooks } : {}),
   });

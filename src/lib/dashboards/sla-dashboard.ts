@@ -12,8 +12,9 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { formatDuration, toPromDuration } from '../duration.js';
 import { errorRatioQuery } from '../sla/audit-queries.js';
 import { budgetRatio } from '../sla/budget.js';
-import { nominalPeriodMs } from '../sla/burn-windows.js';
+import { BURN_RATE_WINDOWS_MS, nominalPeriodMs } from '../sla/burn-windows.js';
 import type { SlaPolicyModel, SlaRule, Slo } from '../sla/model.js';
+import { SERIES } from '../sla/rules.js';
 import { dashboardBuilder, seriesPanel, statPanel, target, type ThresholdLine } from './panels.js';
 import { toGrafana } from './query-vars.js';
 
@@ -50,6 +51,21 @@ export const rawErrorRatio: ErrorRatioSource = {
   describe: 'computed from the raw series the policy names',
   errorRatio: (slo, windowMs) => errorRatioQuery(slo.sli, windowMs),
 };
+
+/**
+ * The error ratio from the series `rollgate sla rules` records (rules.ts SERIES): one per burn-rate
+ * window and one over the SLO period, each labelled with the service and the SLO.
+ */
+export const recordedErrorRatio = (service: string): ErrorRatioSource => ({
+  describe: 'read from the series `rollgate sla rules` records',
+  errorRatio(slo, windowMs) {
+    const ids = `{service=${JSON.stringify(service)}, slo=${JSON.stringify(slo.name)}}`;
+    if (BURN_RATE_WINDOWS_MS.includes(windowMs)) return `${SERIES.errorRatio(windowMs)}${ids}`;
+    if (windowMs === nominalPeriodMs(slo.window)) return `${SERIES.periodErrorRatio}${ids}`;
+    // A window the rules do not record: computed from the raw series.
+    return errorRatioQuery(slo.sli, windowMs);
+  },
+});
 
 function ruleThresholds(rule: SlaRule): ThresholdLine[] {
   const lines: ThresholdLine[] = [];
