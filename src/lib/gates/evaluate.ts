@@ -243,24 +243,26 @@ function collectWarnings(data: GateData): string[] {
   return [...new Set(all)];
 }
 
-/** The oldest "newest sample" among the answers, as [age in ms, which answer]; undefined when all are fresh enough. */
+/**
+ * The first answer whose newest sample is older than the limit, with its age; undefined when every
+ * answer is fresh enough. Per answer, not per series: a series that ended inside a `for` window
+ * (a pod replaced) is a gap the window judges, while an answer with nothing recent at all comes
+ * from a cache or a stalled pipeline.
+ */
 function staleAnswer(gate: GateSpec, data: GateData): { ageMs: number; what: string; limitMs: number } | undefined {
   const limit = gate.maxSampleAgeMs;
   if (limit === undefined) return undefined;
   const at = data.at.getTime();
   let worst: { ageMs: number; what: string; limitMs: number } | undefined;
   const consider = (timestamps: number[], what: string, limitMs: number): void => {
-    for (const t of timestamps) {
-      const ageMs = at - t * 1_000;
-      if (ageMs > limitMs && (!worst || ageMs - limitMs > worst.ageMs - worst.limitMs)) worst = { ageMs, what, limitMs };
-    }
+    if (timestamps.length === 0 || worst) return;
+    const ageMs = at - Math.max(...timestamps) * 1_000;
+    if (ageMs > limitMs) worst = { ageMs, what, limitMs };
   };
   consider((data.samples ?? []).map((s) => s.timestamp), 'the query', limit);
   if (data.range) {
     // A range answer's last point sits on the step grid, up to one step before the window's end.
-    const rangeLimit = Math.max(limit, data.range.stepMs);
-    const newest = data.range.series.map((s) => s.points.reduce((latest, [t]) => Math.max(latest, t), Number.NEGATIVE_INFINITY)).filter(Number.isFinite);
-    consider(newest, 'the query', rangeLimit);
+    consider(data.range.series.flatMap((s) => s.points.map(([t]) => t)), 'the query', Math.max(limit, data.range.stepMs));
   }
   consider((data.baseline ?? []).map((s) => s.timestamp), 'the baseline query', limit);
   consider((data.minSamples ?? []).map((s) => s.timestamp), 'the minSamples query', limit);

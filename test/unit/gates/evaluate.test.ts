@@ -382,3 +382,12 @@ describe('evaluateGate: stale samples are inconclusive (issue 7.9)', () => {
     expect(evaluateGate(gate({ max: 0.01 }), { at: AT, samples: [at(0.001, 86_400)] }).verdict).toBe('pass');
   });
 });
+
+describe('evaluateGate: staleness is judged per answer, not per series', () => {
+  it('one series that ended (a replaced pod) next to a fresh one is not stale', () => {
+    const g = gate({ max: 0.01, maxSampleAgeMs: 60_000 });
+    expect(evaluateGate(g, { at: AT, samples: [{ labels: { pod: 'old' }, value: 0.001, timestamp: T - 600 }, { labels: { pod: 'new' }, value: 0.001, timestamp: T }] }).verdict).toBe('pass');
+    const window = { at: AT, range: { series: [{ labels: { pod: 'old' }, points: [[T - 600, 0.001]] as Array<[number, number]> }, { labels: { pod: 'new' }, points: [[T - 60, 0.001], [T, 0.001]] as Array<[number, number]> }], start: new Date(AT.getTime() - 600_000), end: AT, stepMs: 60_000 } };
+    expect(evaluateGate(gate({ max: 0.01, forMs: 600_000, maxSampleAgeMs: 60_000 }), window).verdict).toBe('pass');
+  });
+});
