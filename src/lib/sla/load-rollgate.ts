@@ -3,6 +3,7 @@
  * every problem of the file), then conversion into the SLO model.
  */
 import { parseDuration } from '../duration.js';
+import { placeholdersIn } from '../template.js';
 import type { PathIssue, PathSegment } from '../plan/positions.js';
 import { parsePercent, resolvePrometheus } from '../plan/resolve.js';
 import { validatePlanSemantics } from '../plan/validate.js';
@@ -70,10 +71,16 @@ class PolicyChecker {
     return this.issues;
   }
 
-  private query(query: unknown, path: PathSegment[], needsRange: boolean): void {
+  /** `ranged`: the query is evaluated over windows, so `{{range}}` is known (and, with `needsRange`, required). */
+  private query(query: unknown, path: PathSegment[], needsRange: boolean, ranged = true): void {
     const value = text(query);
     if (value === undefined || value === '') return;
-    const found = queryIssues(value, path, this.samples);
+    if (!ranged && placeholdersIn(value).includes('range')) {
+      this.add([{ path, message: '{{range}} is only filled in SLI queries: write the window of the rule, e.g. [5m]', needle: '{{range}}' }]);
+      return;
+    }
+    const { range, ...builtins } = this.samples;
+    const found = queryIssues(value, path, ranged ? { ...builtins, range: range! } : builtins);
     this.add(found);
     if (found.length === 0 && needsRange) this.add(requireRange(value, path));
   }
@@ -127,7 +134,8 @@ class PolicyChecker {
   }
 
   private checkRule(rule: Data, path: PathSegment[]): void {
-    this.query(rule.query, [...path, 'query'], false);
+    // A rule's query is evaluated as written, over no window of rollgate's: no {{range}} there.
+    this.query(rule.query, [...path, 'query'], false, false);
     const relative = (['maxIncrease', 'maxDecrease'] as const).filter((key) => rule[key] !== undefined);
     if (rule.max === undefined && rule.min === undefined && relative.length === 0) this.add([{ path, message: 'has no threshold: set max, min, maxIncrease or maxDecrease' }]);
     const max = num(rule.max);

@@ -82,6 +82,9 @@ function groupName(service: string, slo: string, part: string): string {
   return `rollgate-${service}-${slo}-${part}`;
 }
 
+/** What the budget is a share of, per kind of SLI. */
+const BUDGET_UNIT: Record<Slo['sli']['kind'], string> = { errorRatio: 'of events', timeslices: 'of slices', ratio: 'of the time' };
+
 const percent = (ratio: number): string => `${Number((ratio * 100).toPrecision(6))}%`;
 
 /**
@@ -154,7 +157,7 @@ function alertFor(policy: SlaPolicyModel, slo: Slo, severity: BurnSeverity, rows
     labels: { severity, ...slo.alerting.labels, ...target.labels },
     annotations: {
       summary: `${policy.service} ${slo.name}: the ${period} error budget of the ${slo.objective}% objective is burning too fast (${severity})`,
-      description: `Error ratio above the burn rate of ${windows}, the budget being ${percent(budget)} of events. At that rate the SLO misses its objective before the ${period} period ends.`,
+      description: `Error ratio above the burn rate of ${windows}, the budget being ${percent(budget)} ${BUDGET_UNIT[slo.sli.kind]}. At that rate the SLO misses its objective before the ${period} period ends.`,
       budget_consumed: `${consumed} of the ${period} error budget`,
       ...(runbook ? { runbook_url: runbook } : {}),
       ...slo.alerting.annotations,
