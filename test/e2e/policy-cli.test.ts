@@ -5,11 +5,12 @@
  * override, who did it, why and the policy's sha256 recorded in the evidence and shown in every
  * report format. Assumes `npm run build` ran.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, runCli } from '../support/cli.js';
 import { resultLine, SERVICE, type LiveEnv } from '../support/rollout-fixture.js';
 import { useLiveEnv } from '../support/use-live-env.js';
 
@@ -156,4 +157,30 @@ describe('rollout run inside a freeze window (live test service)', () => {
       }
     }
   }, 90_000);
+});
+
+/** A person at a terminal (tmux: a real pseudo-terminal, CI unset). */
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+describe.skipIf(!hasTmux)('--policy in a real terminal (tmux)', () => {
+  const socket = `rollgate-policy-test-${process.pid}`;
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  afterAll(() => void spawnSync('tmux', ['-L', socket, 'kill-server']));
+
+  async function screenOf(name: string, args: string): Promise<string> {
+    const command = `cd ${ROOT} && env -u CI -u NO_COLOR TERM=xterm-256color ${process.execPath} ${BIN} ${args}; echo "EXIT=$?"; sleep 120`;
+    tmux('new-session', '-d', '-s', name, '-x', '220', '-y', '50', command);
+    let screen = '';
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !/EXIT=\d+/.test(screen); await new Promise((r) => setTimeout(r, 100))) screen = tmux('capture-pane', '-p', '-t', name, '-S', '-200');
+    return screen;
+  }
+
+  it('violations are one line each with file:line:col: rule:, exit 2; a compliant plan shows its table and the policy', async () => {
+    const bad = await screenOf('bad', `plan validate --policy ${POLICY} ${PLANS}/every-rule-broken.yaml`);
+    expect(bad).toMatch(/EXIT=2/);
+    for (const line of expectedViolations(`${PLANS}/every-rule-broken.yaml`)) expect(bad).toContain(line);
+    const ok = await screenOf('ok', `plan show --policy ${POLICY} ${PLANS}/compliant.yaml`);
+    expect(ok).toMatch(/EXIT=0/);
+    expect(ok).toMatch(/│ 2\s+│ 50%\s+│ 10m\s+│ yes\s+│/);
+    expect(ok).toMatch(/Policy: org-guardrails \(test\/fixtures\/policy\/org-policy\.yaml, sha256 [0-9a-f]{12}\): every rule met/);
+  }, 60_000);
 });

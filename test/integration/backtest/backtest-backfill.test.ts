@@ -12,6 +12,7 @@
  * and range queries) at the same time: the stored-data evaluation must give the same verdict,
  * value and reason as `rollout run` would.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ import type { Measurement } from '../../../src/lib/gates/types.js';
 import { loadPlan } from '../../../src/lib/plan/load.js';
 import type { ResolvedPlan } from '../../../src/lib/plan/types.js';
 import { createPrometheusClient } from '../../../src/lib/prometheus/client.js';
-import { runCli } from '../../support/cli.js';
+import { BIN, runCli } from '../../support/cli.js';
 import { backfillEpoch, renderOpenMetrics, startPrometheus, type PrometheusServer } from '../../support/prometheus.js';
 
 const T0 = backfillEpoch() - 4 * 3_600; // unix seconds, well in the past
@@ -118,6 +119,28 @@ describe('plan backtest on backfilled data', () => {
     expect(result.stats.requests).toBe(3);
   }, 60_000);
 
+  it('paused: a failure with rollback.auto off, too little traffic (minSamples); a gap stays no_data whatever onInconclusive says', async () => {
+    const variant = (text: string): Promise<ResolvedPlan> => {
+      writeFileSync(join(dir, 'variant.yaml'), text);
+      return loadPlan(join(dir, 'variant.yaml'), { env: {} });
+    };
+    const api = createPrometheusClient(plan.prometheus, { env: {} });
+    const period = { from: new Date(run(1) * 1_000), to: new Date(run(9) * 1_000) };
+
+    const manual = variant(`${PLAN(prometheus.url).replace('onInconclusive: pause', 'onInconclusive: rollback')}rollback: { auto: false }\n`);
+    const a = await runBacktest(await manual, api, period);
+    expect(a.runs.map((r) => r.outcome)).toEqual(['promoted', 'promoted', 'promoted', 'paused', 'promoted', 'promoted', 'paused', 'no_data']);
+    expect(a.runs[3]!.reason).toBe('gate error-rate failed: 0.05 > max 0.01 (1 failure(s), limit 0); rollback.auto is off, a person would have been asked');
+    expect(a.runs[7]!.reason).toMatch(/; rollout run would have rolled back on the gap$/);
+    expect(a.gates.find((g) => g.name === 'error-rate')).toMatchObject({ pauses: 1, rollbacks: 0, noData: 1 });
+
+    // 10 "samples" against a minimum of 50: every error-rate measurement is inconclusive, never empty.
+    const lowTraffic = variant(PLAN(prometheus.url).replace('    max: 0.01\n', '    max: 0.01\n    minSamples: { query: "bt_cache_hit_ratio * 0 + 10", min: 50 }\n'));
+    const b = await runBacktest(await lowTraffic, api, period);
+    expect(b.runs.map((r) => r.outcome)).toEqual(['paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused']);
+    expect(b.runs[0]).toMatchObject({ step: 0, at: iso(run(1) + 90), gate: 'error-rate', reason: 'gate error-rate inconclusive: only 10 samples, fewer than 50 (3 time(s), limit 2)' });
+  }, 60_000);
+
   it('stored-data verdicts equal live measurements (instant and range queries) at the same times', async () => {
     const api = createPrometheusClient(plan.prometheus, { env: {} });
     const schedule = roundSchedule(plan);
@@ -171,5 +194,24 @@ describe('plan backtest on backfilled data', () => {
     const down = await runCli(['plan', 'backtest', planFile, '--from', iso(run(1)), '--to', iso(run(2)), '--prometheus', 'http://127.0.0.1:9']);
     expect(down.code).toBe(3);
     expect(down.stderr).toContain('127.0.0.1:9');
+  }, 60_000);
+});
+
+/** A person at a terminal (tmux: a real pseudo-terminal, CI unset): a spinner while it works, then tables. */
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+describe.skipIf(!hasTmux)('plan backtest in a real terminal (tmux)', () => {
+  const socket = `rollgate-backtest-test-${process.pid}`;
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  afterAll(() => void spawnSync('tmux', ['-L', socket, 'kill-server']));
+
+  it('prints the gates and the stopped rollouts as tables, the headline last, exit 0', async () => {
+    const command = `env -u CI -u NO_COLOR TERM=xterm-256color ${process.execPath} ${BIN} plan backtest ${planFile} --from ${iso(run(1))} --to ${iso(run(9))}; echo "EXIT=$?"; sleep 120`;
+    tmux('new-session', '-d', '-s', 'bt', '-x', '220', '-y', '60', command);
+    let screen = '';
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !/EXIT=\d+/.test(screen); await new Promise((r) => setTimeout(r, 200))) screen = tmux('capture-pane', '-p', '-t', 'bt', '-S', '-200');
+    expect(screen).toMatch(/EXIT=0/);
+    expect(screen).toMatch(/│ error-rate\s+│ critical\s+│ <= 0\.01\s+│ 1\/194\s+│ 1\s+│/);
+    expect(screen).toMatch(/│ 2026-|│ \d{4}-\d\d-\d\dT.*│ rolled back\s+│ step 2 \(50%\)/);
+    expect(screen).toContain('5 promoted, 2 rolled back, 1 no data of 8');
   }, 60_000);
 });
