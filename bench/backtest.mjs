@@ -18,12 +18,11 @@
  * Run alone: `npm run build && node bench/backtest.mjs`.
  * Internal: `node bench/backtest.mjs --raw requests.json` is the floor process.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN, ROOT, emit, log, median, onPath, round, startPrometheus } from './support.mjs';
+import { BIN, ROOT, emit, log, median, onPath, round, startPrometheus, timeProcess } from './support.mjs';
 
 const RUNS = Number(process.env.ROLLGATE_BENCH_BACKTEST_RUNS ?? 5);
 /**
@@ -117,22 +116,6 @@ async function sendRaw(url, requests, concurrency) {
   return points;
 }
 
-function timeProcess(argv, timeoutMs = 120_000) {
-  return new Promise((resolve) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, status: status ?? signal, stdout, stderr });
-    });
-  });
-}
-
 async function main() {
   if (!onPath('prometheus') || !onPath('promtool')) {
     emit({ bench: 'backtest.cli', skipped: 'prometheus/promtool not on PATH' });
@@ -171,7 +154,7 @@ async function main() {
     const rawArgv = [process.execPath, join(ROOT, 'bench', 'backtest.mjs'), '--raw', rawFile];
 
     // Sanity: exactly the two breached rollouts rolled back, everything else promoted.
-    const first = await timeProcess(cliArgv);
+    const first = await timeProcess(cliArgv, 120_000);
     if (first.status !== 0) throw new Error(`rollgate plan backtest exited ${first.status}: ${(first.stderr || first.stdout).trim().slice(0, 800)}`);
     const doc = JSON.parse(first.stdout);
     const inBreach = (run, [a, b]) => Date.parse(run.start) < b * 1_000 && Date.parse(run.end) >= a * 1_000;
@@ -180,23 +163,23 @@ async function main() {
     if (doc.summary.runs !== 112 || rolledBack.length !== 2 || doc.summary.promoted !== 110 || rolledBack.some((r) => !expected.includes(r))) {
       throw new Error(`unexpected backtest: ${JSON.stringify(doc.summary)}; rolled back ${rolledBack.map((r) => `${r.start} ${r.gate}`).join(', ')}`);
     }
-    const rawFirst = await timeProcess(rawArgv);
+    const rawFirst = await timeProcess(rawArgv, 120_000);
     if (rawFirst.status !== 0) throw new Error(`raw floor exited ${rawFirst.status}: ${rawFirst.stderr.trim().slice(0, 800)}`);
 
     log(`backtest: ${RUNS} runs each of rollgate plan backtest (${doc.summary.runs} simulated rollouts, ${doc.stats.requests} range requests, ${doc.stats.points} points) and the bare-node floor`);
     const cli = [];
     const raw = [];
     for (let i = 0; i < RUNS; i++) {
-      const a = await timeProcess(cliArgv);
+      const a = await timeProcess(cliArgv, 120_000);
       if (a.status !== 0) throw new Error(`rollgate plan backtest exited ${a.status} on run ${i + 1}`);
       cli.push(a.ms);
-      const b = await timeProcess(rawArgv);
+      const b = await timeProcess(rawArgv, 120_000);
       if (b.status !== 0) throw new Error(`raw floor exited ${b.status} on run ${i + 1}`);
       raw.push(b.ms);
     }
     const cliMs = median(cli);
     const rawMs = median(raw);
-    const last = JSON.parse((await timeProcess(cliArgv)).stdout);
+    const last = JSON.parse((await timeProcess(cliArgv, 120_000)).stdout);
     log(`  rollgate plan backtest  median ${cliMs.toFixed(0)} ms (fetch ${last.stats.fetchMs} ms, evaluation ${last.stats.evaluationMs} ms)`);
     log(`  bare node + same range queries median ${rawMs.toFixed(0)} ms`);
     emit({

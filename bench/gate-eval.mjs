@@ -24,12 +24,11 @@
  * Run alone: `npm run build && node bench/gate-eval.mjs` (env ROLLGATE_BENCH_GATES=N to change N).
  * Internal: `node bench/gate-eval.mjs --raw requests.json` is the floor process of gate-eval.cli.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN, ROOT, emit, log, median, onPath, round, startPrometheus, timeOnce } from './support.mjs';
+import { BIN, ROOT, emit, log, median, onPath, round, startPrometheus, timeOnce, timeProcess } from './support.mjs';
 
 const GATES = Number(process.env.ROLLGATE_BENCH_GATES ?? 20);
 const CLI_RUNS = Number(process.env.ROLLGATE_BENCH_GATE_RUNS ?? 15);
@@ -153,23 +152,6 @@ async function sendRaw(url, gates, concurrency) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, gates.length) }, worker));
-}
-
-/** Runs a process to its end asynchronously; resolves { ms, status, stdout, stderr }. */
-function timeProcess(argv, timeoutMs = 30_000) {
-  return new Promise((resolve) => {
-    const start = process.hrtime.bigint();
-    const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, status: status ?? signal, stdout, stderr });
-    });
-  });
 }
 
 async function main() {

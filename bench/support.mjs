@@ -10,7 +10,7 @@
  * - timeRuns(): wall time of N runs of a command (hyperfine when installed, else process.hrtime).
  * - median(), emit(): statistics and the one JSON line per benchmark that bench/run.mjs reads.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -125,6 +125,23 @@ export async function queryValue(prometheusUrl, query) {
 
 // ---------------------------------------------------------------------------------------------
 // Timing commands
+
+/** Runs a process to its end asynchronously (CI=1, NO_COLOR=1, in ROOT); resolves { ms, status, stdout, stderr }. */
+export function timeProcess(argv, timeoutMs = 30_000) {
+  return new Promise((resolve) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ ms: Number(process.hrtime.bigint() - start) / 1e6, status: status ?? signal, stdout, stderr });
+    });
+  });
+}
 
 /** Runs a command once, synchronously; returns { ms, status, stdout, stderr }. */
 export function timeOnce(argv, options = {}) {

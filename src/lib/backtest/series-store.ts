@@ -62,8 +62,8 @@ interface Grid {
 
 /** What the simulation reads: the answer an instant query would have given at a time, or a `for` window. */
 export class SeriesStore {
-  /** query → (grid key "stepMs:phase") → spans of needed times. */
-  private readonly needs = new Map<string, Map<string, Grid>>();
+  /** query → (grid: step and phase) → spans of needed times. */
+  private readonly needs = new Map<string, Map<number, Grid>>();
   /** query → time (ms) → samples at that time. */
   private readonly values = new Map<string, Map<number, Samples>>();
   private readonly warned = new Map<string, WarnedSpan[]>();
@@ -74,13 +74,18 @@ export class SeriesStore {
 
   /** Registers that `query` will be read at `timeMs`, on a grid of `stepMs`. */
   need(query: string, timeMs: number, stepMs: number): void {
+    this.needSpan(query, timeMs, timeMs, stepMs);
+  }
+
+  /** Registers the grid points lo, lo + step, ..., hi (hi - lo a multiple of stepMs). */
+  needSpan(query: string, lo: number, hi: number, stepMs: number): void {
     let grids = this.needs.get(query);
     if (!grids) {
       grids = new Map();
       this.needs.set(query, grids);
     }
-    const phase = ((timeMs % stepMs) + stepMs) % stepMs;
-    const key = `${stepMs}:${phase}`;
+    const phase = ((lo % stepMs) + stepMs) % stepMs;
+    const key = stepMs * 1e9 + phase; // a number key: no string per call
     let grid = grids.get(key);
     if (!grid) {
       grid = { stepMs, spans: [] };
@@ -88,15 +93,16 @@ export class SeriesStore {
     }
     const last = grid.spans.at(-1);
     // Within a few hundred steps of the last span: one request covers both (the points between are cheap).
-    if (last && timeMs >= last[0] - GAP_STEPS * stepMs && timeMs <= last[1] + GAP_STEPS * stepMs) {
-      last[0] = Math.min(last[0], timeMs);
-      last[1] = Math.max(last[1], timeMs);
-    } else grid.spans.push([timeMs, timeMs]);
+    if (last && hi >= last[0] - GAP_STEPS * stepMs && lo <= last[1] + GAP_STEPS * stepMs) {
+      if (lo < last[0]) last[0] = lo;
+      if (hi > last[1]) last[1] = hi;
+    } else grid.spans.push([lo, hi]);
   }
 
   /** Registers every point of a `for` window ending at `endMs` (as the live range query asks for them). */
   needWindow(query: string, endMs: number, forMs: number, stepMs: number): void {
-    for (let t = endMs - forMs; t <= endMs; t += stepMs) this.need(query, t, stepMs);
+    const lo = endMs - forMs;
+    this.needSpan(query, lo, lo + Math.floor(forMs / stepMs) * stepMs, stepMs);
   }
 
   /** The range requests the registered needs take: each span in pieces of at most MAX_POINTS_PER_QUERY points. */
@@ -169,10 +175,9 @@ export class SeriesStore {
 
   private assertFetched(query: string, timeMs: number): void {
     // A read that was never fetched would silently look like "no data": a bug, never a verdict.
-    const covers = (r: Request | undefined): boolean => r !== undefined && r.startMs <= timeMs && timeMs <= r.endMs && (timeMs - r.startMs) % r.stepMs === 0;
     // Reads come in time order: the request that answered the last read most likely answers this one.
-    if (covers(this.lastHit.get(query))) return;
-    const hit = this.fetched.get(query)?.find(covers);
+    if (covers(this.lastHit.get(query), timeMs)) return;
+    const hit = this.fetched.get(query)?.find((r) => covers(r, timeMs));
     if (hit) {
       this.lastHit.set(query, hit);
       return;
@@ -213,6 +218,10 @@ export class SeriesStore {
     if (warnings.size > 0) result.warnings = [...warnings];
     return result;
   }
+}
+
+function covers(r: Request | undefined, timeMs: number): boolean {
+  return r !== undefined && r.startMs <= timeMs && timeMs <= r.endMs && (timeMs - r.startMs) % r.stepMs === 0;
 }
 
 const EMPTY: Samples = Object.freeze([]) as unknown as Samples;
