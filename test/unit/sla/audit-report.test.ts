@@ -1,0 +1,115 @@
+/** The audit report formats, rendered from a hand-built audit event log (pure functions, no servers). */
+import { XMLParser } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import { chainedEvent } from '../../../src/lib/log/chain.js';
+import { renderAuditReport } from '../../../src/lib/evidence/report/audit-render.js';
+import { budgetTime } from '../../../src/lib/evidence/report/audit-summary.js';
+import type { RuleResult, SloResult } from '../../../src/lib/sla/audit-types.js';
+import type { RolloutEvent } from '../../../src/lib/state/types.js';
+
+const slo = (name: string, status: SloResult['status'], extra: Partial<SloResult> = {}): SloResult => ({
+  name,
+  sliKind: 'errorRatio',
+  objective: 99.9,
+  from: '2026-10-02T00:00:00.000Z',
+  to: '2026-11-01T00:00:00.000Z',
+  period: 'rolling 30d',
+  sli: status === 'insufficient_data' ? null : status === 'compliant' ? 0.9995 : 0.998,
+  compliant: status === 'insufficient_data' ? null : status === 'compliant',
+  status,
+  reasons: status === 'insufficient_data' ? ['total: empty answer at 2026-11-01T00:00:00.000Z'] : [],
+  lowTraffic: false,
+  excluded: [{ from: '2026-10-20T01:00:00Z', to: '2026-10-20T03:00:00Z', reason: 'db <maintenance> & "drill"' }],
+  includedSeconds: 2_584_800,
+  counts: {},
+  errorBudget: status === 'insufficient_data' ? null : { total: 0.001, consumed: 0.5, remaining: 0.5, totalSeconds: 2_584.8, remainingSeconds: 1_292.4 },
+  burnRates: [{ window: '5m', rate: 0.5 }, { window: '1h', rate: null }],
+  alerts: [{ severity: 'page', longWindow: '1h', shortWindow: '5m', factor: 14.4, threshold: 0.0144, firing: false, intervals: [{ start: '2026-10-10T12:02:00.000Z', end: '2026-10-10T12:35:00.000Z' }], stepSeconds: 60 }],
+  budgetCurve: [[1_790_000_000, 0.9], [1_791_000_000, 0.5]],
+  queries: [],
+  ...extra,
+});
+const rule = (name: string, severity: RuleResult['severity'], violated: boolean): RuleResult => ({
+  name,
+  severity,
+  condition: '> 0.12',
+  for: '30m',
+  violated,
+  insufficient: false,
+  reasons: [],
+  violations: violated ? [{ start: '2026-10-12T10:00:00.000Z', end: '2026-10-12T10:45:00.000Z', durationSeconds: 2_700, peak: 0.3 }] : [],
+  stepSeconds: 60,
+  queries: [],
+});
+
+function log(slos: SloResult[], rules: RuleResult[], verdict: string): RolloutEvent[] {
+  const events: RolloutEvent[] = [];
+  let head = { seq: 0, hash: '0'.repeat(64) };
+  const add = (type: string, data: Record<string, unknown>): void => {
+    const e = chainedEvent('audit-checkout-x', head, type, data, new Date('2026-12-01T12:00:00Z'));
+    events.push(e);
+    head = { seq: e.seq, hash: e.hash! };
+  };
+  add('audit.started', { policy: { name: 'checkout-sla', service: 'checkout', source: 'rollgate', file: 'sla.yaml', sha256: 'a'.repeat(64) }, prometheusUrl: 'http://user:hunter2@prom:9090', operator: 'ci' });
+  for (const s of slos) add('audit.slo', { slo: s });
+  for (const r of rules) add('audit.rule', { rule: r });
+  add('audit.finished', { verdict, from: '2026-10-02T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z', queryCount: 42 });
+  return events;
+}
+
+describe('audit reports', () => {
+  const events = log([slo('availability', 'compliant'), slo('latency', 'violated'), slo('ghost', 'insufficient_data')], [rule('p95', 'critical', true), rule('cache', 'warning', true)], 'violated');
+
+  it('markdown: verdict, SLO table, exclusions, alert intervals, rule violations; no credentials', () => {
+    const { text, report } = renderAuditReport(events, 'md');
+    expect(report.chain.intact).toBe(true);
+    expect(text).toMatch(/\*\*VIOLATED/);
+    expect(text).toMatch(/\| availability \| 99.9% \| 99.95% \| compliant \| 50% \| 21.5 min of 43.1 min \| 1 \|/);
+    expect(text).toMatch(/- 2026-10-20T01:00:00Z → 2026-10-20T03:00:00Z: db <maintenance> & "drill"/);
+    expect(text).toMatch(/2026-10-10T12:02:00.000Z → 2026-10-10T12:35:00.000Z/);
+    expect(text).toMatch(/\| p95 \| critical \| > 0.12 \| 30m \| 2026-10-12T10:00:00.000Z → 2026-10-12T10:45:00.000Z \(45 min, peak 0.3\) \|/);
+    expect(text).toMatch(/1h no data/);
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('html: self-contained, escaped, one chart per SLO with excluded windows and alert bars', () => {
+    const { text } = renderAuditReport(events, 'html');
+    expect(text).not.toMatch(/<script|<link|src="http/);
+    expect(text).toContain('db &lt;maintenance&gt; &amp; &quot;drill&quot;');
+    expect(text.match(/<svg /g)).toHaveLength(3);
+    expect(text).toMatch(/class="excluded"/);
+    expect(text).toMatch(/class="lane-page"/);
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('junit: one testcase per SLO and rule; missed SLO and critical rule fail, no data errors, a warning rule never fails', () => {
+    const { text } = renderAuditReport(events, 'junit');
+    const doc = new XMLParser({ ignoreAttributes: false }).parse(text);
+    expect(doc.testsuites['@_tests']).toBe('5');
+    expect(doc.testsuites['@_failures']).toBe('2');
+    expect(doc.testsuites['@_errors']).toBe('1');
+    const cases = [doc.testsuites.testsuite].flat().flatMap((s: { testcase: unknown }) => [s.testcase].flat()) as Array<Record<string, unknown>>;
+    expect(cases.map((c) => c['@_name'])).toEqual(['availability', 'latency', 'ghost', 'p95', 'cache']);
+    expect(cases[4]!.failure).toBeUndefined();
+    expect(String(cases[4]!['system-out'])).toMatch(/warning rule violated \(reported only\)/);
+  });
+
+  it('json: the contract document plus the whole log', () => {
+    const doc = JSON.parse(renderAuditReport(events, 'json').text);
+    expect(doc).toMatchObject({ schemaVersion: 1, auditId: 'audit-checkout-x', verdict: 'violated' });
+    expect(doc.slos[2]).toMatchObject({ name: 'ghost', sli: null, compliant: null, status: 'insufficient_data' });
+    expect(doc.events).toHaveLength(events.length);
+  });
+
+  it('a log cut short has no verdict, and a changed byte breaks the chain shown in the report', () => {
+    expect(renderAuditReport(events.slice(0, 2), 'md').report.verdict).toBe('unfinished');
+    const tampered = events.map((e, i) => (i === 1 ? { ...e, data: { slo: { ...(e.data.slo as SloResult), sli: 0.99999 } } } : e));
+    const { text, report } = renderAuditReport(tampered, 'html');
+    expect(report.chain.intact).toBe(false);
+    expect(text).toMatch(/Evidence chain broken/);
+  });
+
+  it('budget time for people', () => {
+    expect([budgetTime(2_592), budgetTime(30), budgetTime(-7_200), budgetTime(172_800)]).toEqual(['43.2 min', '30 s', '-2 h', '2 d']);
+  });
+});
