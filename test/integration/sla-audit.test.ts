@@ -192,6 +192,34 @@ describe('not enough data, and no answer', () => {
     expect(result.verdict).toBe('insufficient_data');
   }, 120_000);
 
+  it('an answer with warnings (a partial response) is never a pass', async () => {
+    // A deliberately broken peer: forwards to the real Prometheus and adds Thanos-style warnings.
+    const { createServer } = await import('node:http');
+    const proxy = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', async () => {
+        const answer = await fetch(`${prometheus.url}${req.url}`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+        const json = (await answer.json()) as Record<string, unknown>;
+        res.setHeader('Content-Type', 'application/json');
+        res.end(JSON.stringify({ ...json, warnings: ['partial response: store gateway 2 of 3 unreachable'] }));
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve));
+    try {
+      const policy: SlaPolicyModel = { ...POLICY, slos: [POLICY.slos[0]!], rules: [POLICY.rules[0]!] };
+      const result = await auditPolicy(policy, apiFor(`http://127.0.0.1:${port}`), { period: { at: new Date('2026-11-01T00:00:00Z') }, now: NOW });
+      expect(result.slos[0]!.status).toBe('insufficient_data');
+      expect(result.slos[0]!.compliant).toBeNull();
+      expect(result.slos[0]!.reasons.join()).toMatch(/partial answer \(partial response: store gateway 2 of 3 unreachable\)/);
+      // the critical rule's violation is still reported (a breach seen is a breach), so the verdict is violated
+      expect(result.rules[0]!.violated).toBe(true);
+    } finally {
+      proxy.close();
+    }
+  }, 120_000);
+
   it('Prometheus unreachable is a ProviderError naming the address', async () => {
     const down = apiFor(`http://127.0.0.1:${await freePort()}`);
     await expect(auditPolicy(POLICY, down, { period: { at: new Date('2026-11-01T00:00:00Z') }, now: NOW })).rejects.toBeInstanceOf(ProviderError);

@@ -13,7 +13,8 @@ function testcase(classname: string, name: string, body: string): string {
 export function renderAuditJunit(r: AuditReport): string {
   const suites: string[] = [];
   const sloCases = r.slos.map((s) => {
-    const text = `SLI ${percent(s.sli)} vs objective ${s.objective}% over ${s.from} → ${s.to}${s.reasons.length > 0 ? `\n${s.reasons.join('\n')}` : ''}`;
+    const excluded = s.excluded.map((e) => `excluded ${e.from} → ${e.to}: ${e.reason}`);
+    const text = [`SLI ${percent(s.sli)} vs objective ${s.objective}% over ${s.from} → ${s.to}`, ...excluded, ...s.reasons].join('\n');
     if (s.status === 'violated') return { xml: testcase(`sla.${r.policy.name}`, s.name, `<failure message="${xmlEscape(`SLO missed: ${percent(s.sli)} < ${s.objective}%`)}">${xmlEscape(text)}</failure>`), failed: true, errored: false };
     if (s.status === 'insufficient_data') return { xml: testcase(`sla.${r.policy.name}`, s.name, `<error message="not enough data to judge">${xmlEscape(text)}</error>`), failed: false, errored: true };
     return { xml: testcase(`sla.${r.policy.name}`, s.name, `<system-out>${xmlEscape(text)}</system-out>`), failed: false, errored: false };
