@@ -4,18 +4,17 @@
  * timestamps on demand, so a small node:http server answers as they do. Everything else about the
  * answers is the real API shape.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANSI, runCli } from '../support/cli.js';
+import { startPrometheusStub, type PrometheusStub, type StubAnswer } from '../support/prometheus-stub.js';
 
 const PARTIAL = 'partial response: store 10.0.0.7:10901 (thanos-store-0) unavailable';
 
 /** What the stub answers per query text: the value, the sample age in seconds, warnings. */
-const ANSWERS: Record<string, { value: string; ageS?: number; warnings?: string[] }> = {
+const ANSWERS: Record<string, StubAnswer> = {
   'partial_error_ratio': { value: '0.001', warnings: [PARTIAL] },
   'partial_failing_ratio': { value: '0.5', warnings: [PARTIAL, 'second warning'] },
   'fresh_error_ratio': { value: '0.001' },
@@ -23,39 +22,17 @@ const ANSWERS: Record<string, { value: string; ageS?: number; warnings?: string[
   'baseline_partial': { value: '0.001', warnings: ['baseline store down'] },
 };
 
-let server: Server;
+let stub: PrometheusStub;
 let url: string;
 let dir: string;
-let queries: string[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const form = new URLSearchParams(Buffer.concat(chunks).toString());
-      const query = form.get('query') ?? '';
-      queries.push(query);
-      const time = Number(form.get('time') ?? Date.now() / 1000);
-      const answer = ANSWERS[query];
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      if (!answer) return res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [] } }));
-      res.end(
-        JSON.stringify({
-          status: 'success',
-          ...(answer.warnings ? { warnings: answer.warnings } : {}),
-          data: { resultType: 'vector', result: [{ metric: {}, value: [time - (answer.ageS ?? 0), answer.value] }] },
-        }),
-      );
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  stub = await startPrometheusStub((query) => ANSWERS[query]);
+  url = stub.url;
   dir = await mkdtemp(join(tmpdir(), 'rollgate-partial-e2e-'));
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await stub?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -4,41 +4,30 @@
  * query with a healthy value AND a warning, as a Thanos querier with a store down does. The
  * measurement events keep the warnings verbatim and the evidence report shows them.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/lib/state/open.js';
 import { runCli } from '../support/cli.js';
+import { startPrometheusStub, type PrometheusStub } from '../support/prometheus-stub.js';
 import { resultLine } from '../support/rollout-fixture.js';
 
 const PARTIAL = 'partial response: store 10.0.0.7:10901 (thanos-store-0) unavailable';
 
-let server: Server;
+let stub: PrometheusStub;
 let url: string;
 let dir: string;
 let warnings: string[] = [PARTIAL];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const form = new URLSearchParams(Buffer.concat(chunks).toString());
-      const time = Number(form.get('time') ?? Date.now() / 1000);
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ status: 'success', ...(warnings.length > 0 ? { warnings } : {}), data: { resultType: 'vector', result: [{ metric: {}, value: [time, '0.001'] }] } }));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // Every query: a healthy value, with whatever warnings the test sets.
+  stub = await startPrometheusStub(() => ({ value: '0.001', warnings }));
+  url = stub.url;
   dir = await mkdtemp(join(tmpdir(), 'rollgate-partial-rollout-'));
 });
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  await stub?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

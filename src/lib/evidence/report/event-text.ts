@@ -2,7 +2,7 @@
 import { policyFromStarted } from './policy-text.js';
 import { EventType } from '../../rollout/events.js';
 import type { RolloutEvent } from '../../state/types.js';
-import { formatNumber } from './format.js';
+import { formatNumber, warningsText } from './format.js';
 
 function s(value: unknown): string {
   return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
@@ -52,7 +52,7 @@ export function describeEvent(event: RolloutEvent): string {
       return `hook ${s(d.hook)} ${d.ok === true ? 'ok' : 'FAILED'}${how ? ` (${how})` : ''}`;
     }
     case EventType.measurement:
-      return `gate ${s(d.gate)}: ${s(d.verdict)}, value ${valueText(d.value)} (threshold ${s(d.threshold)})${d.reason ? `: ${s(d.reason)}` : ''}${warningsText(d.warnings)}`;
+      return `gate ${s(d.gate)}: ${s(d.verdict)}, value ${valueText(d.value)} (threshold ${s(d.threshold)})${d.reason ? `: ${s(d.reason)}` : ''}${recordedWarnings(d.warnings)}`;
     case EventType.analysisHold:
       return d.holding === true ? `holding the weight: ${s(d.reason)}` : `hold ended: ${s(d.reason)}`;
     case EventType.bakeCompleted:
@@ -93,7 +93,7 @@ export function describeEvent(event: RolloutEvent): string {
 }
 
 /** The server's warnings of a measurement, verbatim: visible even when the plan ignores them. */
-function warningsText(warnings: unknown): string {
-  if (!Array.isArray(warnings) || warnings.length === 0) return '';
-  return ` [Prometheus warning${warnings.length === 1 ? '' : 's'}: ${warnings.map((w) => JSON.stringify(String(w))).join(', ')}]`;
+function recordedWarnings(warnings: unknown): string {
+  const text = Array.isArray(warnings) ? warningsText(warnings.map(String)) : '';
+  return text ? ` ${text}` : '';
 }

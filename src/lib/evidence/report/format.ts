@@ -36,9 +36,14 @@ export function chainText(chain: { intact: boolean; events: number; head: string
   return chain.intact ? `intact: ${chain.events} events, head ${chain.head}` : `BROKEN at event #${chain.brokenAt}: ${chain.reason}`;
 }
 
-/** The reason of a measurement with the server's warnings after it, verbatim (a partial answer must show). */
+/** `[Prometheus warnings: "a", "b"]`: the server's warnings of a measurement, verbatim; '' without any. */
+export function warningsText(warnings: readonly string[]): string {
+  if (warnings.length === 0) return '';
+  return `[Prometheus warning${warnings.length === 1 ? '' : 's'}: ${warnings.map((w) => JSON.stringify(w)).join(', ')}]`;
+}
+
+/** The reason of a measurement with the server's warnings after it (a partial answer must show). */
 export function reasonWithWarnings(m: Pick<MeasurementRow, 'reason' | 'warnings'>): string {
-  if (m.warnings.length === 0) return m.reason;
-  const warnings = m.warnings.map((w) => JSON.stringify(w)).join(', ');
-  return `${m.reason}${m.reason ? ' ' : ''}[Prometheus warning${m.warnings.length === 1 ? '' : 's'}: ${warnings}]`;
+  const warnings = warningsText(m.warnings);
+  return warnings && m.reason ? `${m.reason} ${warnings}` : m.reason || warnings;
 }
