@@ -3,8 +3,8 @@
  * port, without persistence. stop() kills it by PID; an exit hook kills it if the test process
  * ends first.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from './prometheus.js';
+import { startReadyProcess } from './ready-process.js';
 
 export interface PushgatewayServer {
   url: string;
@@ -14,44 +14,14 @@ export interface PushgatewayServer {
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-let hooked = false;
-
 export async function startPushgateway(options: { binary?: string; readyTimeoutMs?: number } = {}): Promise<PushgatewayServer> {
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(options.binary ?? 'prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  running.add(child);
-  if (!hooked) {
-    hooked = true;
-    process.once('exit', () => {
-      for (const c of running) c.kill('SIGKILL');
-    });
-  }
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (!running.delete(child)) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 20_000);
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`pushgateway exited before it was ready: ${stderr}`);
-    try {
-      const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok) break;
-    } catch {
-      // not yet listening
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`pushgateway on ${url} not ready: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url, port, metrics: async () => (await fetch(`${url}/metrics`)).text(), stop };
+  const server = await startReadyProcess({
+    name: 'pushgateway',
+    binary: options.binary ?? 'prometheus-pushgateway',
+    args: [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    url: `http://127.0.0.1:${port}`,
+    ...(options.readyTimeoutMs !== undefined ? { readyTimeoutMs: options.readyTimeoutMs } : {}),
+  });
+  return { url: server.url, port, metrics: async () => (await fetch(`${server.url}/metrics`)).text(), stop: server.stop };
 }
