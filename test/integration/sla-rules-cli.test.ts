@@ -2,16 +2,23 @@
  * `rollgate sla rules` and `rollgate plan validate` on SLA policies through the built binary, as
  * a CI job runs them: exit code, stdout and stderr apart. Assumes `npm run build` ran.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runCli } from '../support/cli.js';
+import { BIN, ROOT, runCli } from '../support/cli.js';
 
 const V = 'test/fixtures/sla/valid';
 const work = mkdtempSync(join(tmpdir(), 'rollgate-sla-cli-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const socket = `rollgate-sla-rules-test-${process.pid}`;
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+afterAll(() => {
+  // Only the tmux server this file started (its own socket).
+  if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+  rmSync(work, { recursive: true, force: true });
+});
 
 /** stderr lines without the plain-mode timestamp: `2026-...Z error  x` → `error x`. */
 const lines = (stderr: string): string[] => stderr.split('\n').filter(Boolean).map((line) => line.replace(/^\S+Z (\w+)\s+/, '$1 '));
@@ -88,4 +95,27 @@ describe('rollgate plan validate with SLA policies', () => {
     ]);
     expect(lines(run.stderr)).toEqual(['error test/fixtures/sla/invalid/sloth-plugin.yaml:8:7: slos[0].sli.plugin: plugins are not supported: rollgate needs the SLI as queries (sli.events or sli.raw)']);
   });
+});
+
+/** A person at a terminal: colour marks instead of timestamps, the same exit codes. */
+describe.skipIf(!hasTmux)('in a real terminal (tmux)', () => {
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+
+  it('sla rules --out: a green ✔ summary; an invalid policy: red ✖ lines, exit 2', async () => {
+    const out = join(work, 'tty-rules.yaml');
+    const command = `cd ${ROOT} && env -u CI -u NO_COLOR TERM=xterm-256color ${process.execPath} ${BIN} sla rules ${V}/policy-web.yaml --out ${out}; ${process.execPath} ${BIN} sla rules test/fixtures/sla/invalid/promql-error.yaml; echo "EXIT=$?"; sleep 60`;
+    tmux('new-session', '-d', '-s', 'rules', '-x', '250', '-y', '20', command);
+    const deadline = Date.now() + 30_000;
+    let screen = '';
+    while (Date.now() < deadline && !/EXIT=\d+/.test(screen)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      screen = tmux('capture-pane', '-p', '-e', '-t', 'rules');
+    }
+    const ESC = String.fromCharCode(27);
+    expect(screen).toContain(`${ESC}[32m✔${ESC}[39m 14 rules (2 alerts) in 3 groups for 1 SLO of web-sla written to ${out}`);
+    expect(screen).toContain(`${ESC}[31m✖${ESC}[39m test/fixtures/sla/invalid/promql-error.yaml:11:14: slos[0].errorRatio.total: PromQL syntax error`);
+    expect(screen).not.toMatch(/\d{4}-\d\d-\d\dT[\d:.]+Z/);
+    expect(screen).toMatch(/EXIT=2/);
+    expect(readFileSync(out, 'utf8')).toMatch(/WebAvailabilityErrorBudgetBurn/);
+  }, 60_000);
 });
