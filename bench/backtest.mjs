@@ -29,8 +29,8 @@ const RUNS = Number(process.env.ROLLGATE_BENCH_BACKTEST_RUNS ?? 5);
  * Maximum ratio (median) of the backtest process to the bare-node range queries. The floor is
  * Prometheus evaluating a week of three queries (~1.2 s here); rollgate adds start-up, plan
  * validation, response validation and the in-memory judging of ~60,000 measurements through the
- * shared evaluateGate/LimitCounter (about half of its time). Measured 4.7–5.9× on the shared
- * 2-core machine at load average ~19; 7 leaves room for that and fails a clear regression: a
+ * shared evaluateGate/LimitCounter (about half of its time). Measured 4.7–6.2× on the shared
+ * 2-core machine at load average 19–21; 7 leaves room for that and fails a clear regression: a
  * query per measurement instead of per period is 180,000 requests, hundreds of times the floor.
  */
 export const LIMIT = 7;
