@@ -141,6 +141,24 @@ describe('plan backtest on backfilled data', () => {
     expect(b.runs[0]).toMatchObject({ step: 0, at: iso(run(1) + 90), gate: 'error-rate', reason: 'gate error-rate inconclusive: only 10 samples, fewer than 50 (3 time(s), limit 2)' });
   }, 60_000);
 
+  it('onInconclusive: continue goes on through the gap; --every spaces (or overlaps) the simulated rollouts', async () => {
+    writeFileSync(join(dir, 'continue.yaml'), PLAN(prometheus.url).replace('onInconclusive: pause', 'onInconclusive: continue'));
+    const lenient = await loadPlan(join(dir, 'continue.yaml'), { env: {} });
+    const api = createPrometheusClient(plan.prometheus, { env: {} });
+    const period = { from: new Date(run(1) * 1_000), to: new Date(run(9) * 1_000) };
+    const a = await runBacktest(lenient, api, period);
+    // The gap's inconclusive measurements are "not taken": run 8 is promoted, unverified in its last steps.
+    expect(a.runs.map((r) => r.outcome)).toEqual(['promoted', 'promoted', 'promoted', 'rolled_back', 'promoted', 'promoted', 'rolled_back', 'promoted']);
+
+    // Every 5 minutes: 22 overlapping simulated rollouts; each that measures error-rate in [+51m, +54m) of T0 rolls back there.
+    const b = await runBacktest(plan, api, { ...period, everyMs: 5 * 60_000 });
+    expect(b.runs).toHaveLength(22);
+    expect(b.every).toBe('5m');
+    const byErrorRate = b.runs.filter((r) => r.outcome === 'rolled_back' && r.gate === 'error-rate');
+    expect(byErrorRate.map((r) => r.at)).toEqual([iso(run(4) + 6 * MIN), iso(run(4) + 6 * MIN), iso(run(4) + 6 * MIN)]);
+    expect(byErrorRate.map((r) => r.start)).toEqual([iso(run(3) + 10 * MIN), iso(run(4)), iso(run(4) + 5 * MIN)]);
+  }, 60_000);
+
   it('stored-data verdicts equal live measurements (instant and range queries) at the same times', async () => {
     const api = createPrometheusClient(plan.prometheus, { env: {} });
     const schedule = roundSchedule(plan);
