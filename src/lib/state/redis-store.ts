@@ -163,6 +163,12 @@ export class RedisStateStore implements StateStore {
   /** rolloutId → the lock token this store holds for it (the fence its appends carry). */
   private readonly held = new Map<string, string>();
   private closed = false;
+  /**
+   * Set when an operation gave up after retryFor, cleared by the next success: while it is set,
+   * operations are tried once, not retried again, so the caller's restore-without-store path (which
+   * still asks the store one question) starts after retryFor, not after twice that.
+   */
+  private givenUp = false;
 
   private constructor(
     private readonly redis: Client,
@@ -199,13 +205,16 @@ export class RedisStateStore implements StateStore {
    */
   private async call<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> {
     const started = Date.now();
-    const deadline = started + this.target.retryForMs;
+    const deadline = started + (this.givenUp ? 0 : this.target.retryForMs);
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await fn(attempt);
+        const result = await fn(attempt);
+        this.givenUp = false;
+        return result;
       } catch (error) {
         if (error instanceof StateError || error instanceof UsageError || error instanceof CorruptEventLogError) throw error;
         if (this.closed || !isTransient(error) || Date.now() >= deadline) {
+          if (isTransient(error) && attempt > 0) this.givenUp = true;
           const waited = attempt > 0 ? ` after retrying for ${((Date.now() - started) / 1000).toFixed(1)} s` : '';
           throw new StateError(`state store at ${this.url}: ${what} failed${waited} (${errorCode(error)})`, undefined, { cause: error });
         }

@@ -75,6 +75,11 @@ describe('redis store specifics', () => {
     expect(error).toBeInstanceOf(StateError);
     expect((error as Error).message).toMatch(/after retrying for 1\.\d s/);
     expect(Date.now() - started).toBeLessThan(5_000);
+    // Having given up once, the store does not wait again while it is still down: the runner's
+    // restore-without-store path starts after retryFor, not after twice that.
+    const again = Date.now();
+    await expect(store.getLock('checkout')).rejects.toBeInstanceOf(StateError);
+    expect(Date.now() - again).toBeLessThan(2_000); // one reconnect attempt, not another retryFor
     await redis.restart();
     // Data is gone (no persistence in tests), but the connection comes back by itself.
     await expect.poll(async () => store.getRollout(r.rolloutId).then(() => 'ok', () => 'down'), { timeout: 5_000, interval: 200 }).toBe('ok');
