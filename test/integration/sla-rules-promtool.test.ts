@@ -184,10 +184,10 @@ describe('promtool test rules: the workbook alerts on synthetic series', () => {
 });
 
 describe('promtool test rules: a Sloth spec alerts exactly when Sloth\'s own rules do', () => {
-  it('page and ticket firing agree at every 10 minutes of 3.5 days with outages, slow burns and recoveries', async () => {
+  it('page and ticket firing of both SLOs agree at every 10 minutes of 3.5 days with outages, slow burns and recoveries; a disabled ticket stays absent in both', async () => {
     const { text } = await generate('test/fixtures/sla/valid/sloth-k8s-apiserver.yaml');
     writeFileSync(join(work, 'apiserver.rules.yaml'), text);
-    copyFileSync(join(FIXTURES, 'sloth-generated/k8s-apiserver-requests-availability.yaml'), join(work, 'sloth.rules.yaml'));
+    copyFileSync(join(FIXTURES, 'sloth-generated/k8s-apiserver.yaml'), join(work, 'sloth.rules.yaml'));
     // 2-minute samples. Traffic 1000 per step; 5xx and 429 episodes (both are errors to the SLI):
     // a 20-minute outage at 29% (pages), a 6-hour 1.4% burn (pages on 6h/30m, tickets on 1d/2h),
     // a 30-hour 0.23% burn (tickets on 3d/6h), quiet stretches in between.
@@ -196,6 +196,12 @@ describe('promtool test rules: a Sloth spec alerts exactly when Sloth\'s own rul
     const errors429: Array<[number, number]> = [[steps(6), 0], [10, 0], [steps(14) - 10, 0], [steps(6), 0], [steps(14), 0], [steps(30), 2.3], [steps(14), 0]];
     const ok: Array<[number, number]> = errors5xx.map(([count, increment], index) => [count, 1000 - increment - errors429[index]![1]]);
     const totalSteps = ok.reduce((sum, [count]) => sum + count, 0);
+    // Latency (99% under 0.4s): 20% slow for an hour at 10h (pages on 1h/5m), 8% slow for 6 hours at 50h (pages on 6h/30m).
+    const slow: Array<[number, number]> = [[steps(10), 0], [steps(1), 200], [steps(39), 0], [steps(6), 80], [steps(28), 0]];
+    expect(slow.reduce((sum, [count]) => sum + count, 0)).toBe(totalSteps);
+    const fast: Array<[number, number]> = slow.map(([count, increment]) => [count, 1000 - increment]);
+    const latencyPage = { ours: 'alertname="K8sApiserverLatencyAlert", slo="requests-latency", severity="critical"', sloth: 'alertname="K8sApiserverLatencyAlert", sloth_slo="requests-latency", sloth_severity="page"' };
+    const latencyTicket = { ours: 'alertname="K8sApiserverLatencyAlert", slo="requests-latency", severity!="critical"', sloth: 'alertname="K8sApiserverLatencyAlert", sloth_slo="requests-latency", sloth_severity="ticket"' };
     const page = { ours: 'alertname="K8sApiserverAvailabilityAlert", slo="requests-availability", severity="critical"', sloth: 'alertname="K8sApiserverAvailabilityAlert", sloth_slo="requests-availability", sloth_severity="page"' };
     const ticket = { ours: 'alertname="K8sApiserverAvailabilityAlert", slo="requests-availability", severity="warning"', sloth: 'alertname="K8sApiserverAvailabilityAlert", sloth_slo="requests-availability", sloth_severity="ticket"' };
     // Non-empty exactly when one rule set fires and the other does not.
@@ -207,7 +213,7 @@ describe('promtool test rules: a Sloth spec alerts exactly when Sloth\'s own rul
       { expr: `count(${firing(pair.sloth)})`, eval_time: time, exp_samples: [{ labels: '{}', value: 1 }] },
     ];
     // Both rule sets in one fixed order, recordings before alerts: promtool's own order is arbitrary.
-    const slothGroups = ['sli-recordings', 'meta-recordings', 'alerts'].map((part) => `sloth-slo-${part}-k8s-apiserver-requests-availability`);
+    const slothGroups = ['requests-availability', 'requests-latency'].flatMap((slo) => ['sli-recordings', 'meta-recordings', 'alerts'].map((part) => `sloth-slo-${part}-k8s-apiserver-${slo}`));
     const ourGroups = ['requests-availability', 'requests-latency'].flatMap((slo) => ['sli', 'meta', 'alerts'].map((part) => `rollgate-k8s-apiserver-${slo}-${part}`));
     const run = await promtoolTest('sloth.test.yaml', ['apiserver.rules.yaml', 'sloth.rules.yaml'], {
       interval: '2m',
@@ -216,17 +222,23 @@ describe('promtool test rules: a Sloth spec alerts exactly when Sloth\'s own rul
         { series: 'apiserver_request_total{code="200"}', values: counter(500_000, ok) },
         { series: 'apiserver_request_total{code="500"}', values: counter(100, errors5xx) },
         { series: 'apiserver_request_total{code="429"}', values: counter(100, errors429) },
+        { series: 'apiserver_request_duration_seconds_count{verb="GET"}', values: counter(200_000, slow.map(([count]) => [count, 1000])) },
+        { series: 'apiserver_request_duration_seconds_bucket{verb="GET", le="0.4"}', values: counter(199_000, fast) },
       ],
       promql_expr_test: [
         ...everyTenMinutes.flatMap((time) => [
           { expr: disagreement(page), eval_time: time, exp_samples: [] },
           { expr: disagreement(ticket), eval_time: time, exp_samples: [] },
+          { expr: disagreement(latencyPage), eval_time: time, exp_samples: [] },
+          { expr: `count(${firing(latencyTicket.ours)}) or count(${firing(latencyTicket.sloth)})`, eval_time: time, exp_samples: [] },
         ]),
         // Not a vacuous agreement: both fire during the outage and the burns.
         ...both(page, '6h10m'),
         ...both(page, '25h'),
         ...both(ticket, '25h'),
         ...both(ticket, '70h'),
+        ...both(latencyPage, '10h55m'),
+        ...both(latencyPage, '55h30m'),
       ],
     });
     expect(run.code, run.output.slice(0, 4000)).toBe(0);
