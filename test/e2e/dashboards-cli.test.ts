@@ -150,4 +150,12 @@ describe('rollgate dashboard <policy>', () => {
     expect(titles).toContain('Rule cache-hit-degradation: change vs 1d ago');
     expect(board.links.map((l) => l.url)).toEqual(['https://runbooks.example.com/checkout/availability']);
   });
+
+  it('an invalid policy is file:line:col, exit 2, nothing on stdout', async () => {
+    const file = join(ROOT, 'test/fixtures/sla/invalid/bad-calendar-unit.yaml');
+    const result = await runCli(['dashboard', file]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/bad-calendar-unit\.yaml:\d+:\d+: slos\[0\]\.window\.calendar: "year" is not one of week, month, quarter/);
+  });
 });

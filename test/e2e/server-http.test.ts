@@ -91,6 +91,16 @@ describe('rollgate serve: refusing to start', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/only allowed on a loopback address/);
   });
+  it('runs without a token with --insecure-no-auth on a loopback address, and says so', async () => {
+    const open = await startServe(['--insecure-no-auth', '--state', `file:${join(dir, 'state-open')}`]);
+    try {
+      const answer = await fetch(`${open.url}/v1/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload([alert({ status: 'resolved' })])) });
+      expect(answer.status).toBe(200);
+      expect(open.cli.output().stderr).toMatch(/listening on .*NO AUTH/);
+    } finally {
+      expect((await open.stop()).code).toBe(0);
+    }
+  });
   it('refuses an empty token file and a bad --listen', async () => {
     const empty = join(dir, 'empty-token');
     writeFileSync(empty, '\n');
