@@ -185,6 +185,15 @@ describe('not enough data, and no answer', () => {
     expect(result.slos[0]!.reasons.join()).toMatch(/total: empty answer/);
   }, 120_000);
 
+  it('zero events: no data without minEvents, low traffic (compliant) with it', async () => {
+    const idle = { kind: 'errorRatio' as const, errors: 'sum(increase(app_errors_total{service="batch"}[{{range}}])) * 0', total: 'sum(increase(app_requests_total{service="batch"}[{{range}}])) * 0' };
+    const policy: SlaPolicyModel = { ...POLICY, rules: [], slos: [slo('idle', { sli: idle }), slo('idle-guarded', { sli: idle, minEvents: 1 })] };
+    const result = await auditPolicy(policy, api, { period: { at: new Date('2026-11-01T00:00:00Z') }, now: NOW });
+    expect(result.slos[0]).toMatchObject({ status: 'insufficient_data', compliant: null, sli: null });
+    expect(result.slos[0]!.reasons).toContain('no events in the period');
+    expect(result.slos[1]).toMatchObject({ status: 'compliant', compliant: true, lowTraffic: true, sli: null });
+  }, 120_000);
+
   it('a rule over a series that does not exist is not enough data (critical) or reported (warning)', async () => {
     const policy: SlaPolicyModel = { ...POLICY, slos: [], rules: [{ name: 'ghost', query: 'nope_seconds', max: 1, forMs: 60_000, severity: 'critical' }] };
     const result = await auditPolicy(policy, api, { period: { at: new Date('2026-11-01T00:00:00Z') }, now: NOW });

@@ -145,7 +145,8 @@ async function auditSlo(slo: Slo, period: AuditPeriod, runner: AuditQueryRunner)
     result.budgetCurve = measured.curve(budget);
   }
   const partial = reasons.some((r) => r.includes('partial answer'));
-  if (measured.errorRatio === null || partial || measured.insufficient) {
+  // Zero events under a minEvents guard is low traffic (compliant); zero events without one is no data.
+  if (partial || measured.insufficient || (measured.errorRatio === null && !measured.lowTraffic)) {
     result.status = 'insufficient_data';
     result.compliant = null;
   } else if (measured.lowTraffic) {
@@ -154,7 +155,7 @@ async function auditSlo(slo: Slo, period: AuditPeriod, runner: AuditQueryRunner)
     result.compliant = true;
   } else {
     // A tolerance of 1e-12 keeps 1 - 0.001 from failing 99.9 on float noise.
-    result.compliant = measured.errorRatio <= budget + 1e-12;
+    result.compliant = (measured.errorRatio ?? Infinity) <= budget + 1e-12;
     result.status = result.compliant ? 'compliant' : 'violated';
   }
   return result;
