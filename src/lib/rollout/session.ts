@@ -174,7 +174,9 @@ async function holdWhile(rt: RolloutRuntime, owner: LockOwner, work: () => Promi
   // Listening first: a durable flag already set fires the watcher at once.
   const onStop = (): void => {
     const req = rt.stopRequest;
-    if (req?.trigger === 'abort') void record(rt, EventType.abortRequested, { reason: req.reason, by: req.by, severity: req.severity ?? 'critical', ...(req.requestedAt ? { requestedAt: req.requestedAt } : {}), ...(req.source ? { source: req.source } : {}) }).catch(() => undefined);
+    // An ended rollout takes no more requests: a durable flag left from before (the rollback command
+    // that took over a rollout its runner had just finished) must not be recorded after the end.
+    if (req?.trigger === 'abort' && !isTerminal(rt.log.view.status)) void record(rt, EventType.abortRequested, { reason: req.reason, by: req.by, severity: req.severity ?? 'critical', ...(req.requestedAt ? { requestedAt: req.requestedAt } : {}), ...(req.source ? { source: req.source } : {}) }).catch(() => undefined);
   };
   rt.stop.signal.addEventListener('abort', onStop, { once: true });
   const unwatch = await store.watchAbort(rt.rolloutId, (request) => {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { rollbackSession } from '../../../src/lib/rollout/session.js';
 import { openStateStore } from '../../../src/lib/state/open.js';
 import type { LockOwner, RolloutEvent } from '../../../src/lib/state/types.js';
 import { runCli, startCli, type RunningCli } from '../../support/cli.js';
@@ -153,6 +154,29 @@ describe("a dead runner's lock on a finished rollout", () => {
       expect(verified.code, verified.stdout).toBe(0);
     }
   }, 120_000);
+});
+
+describe('an ended rollout takes no more requests', () => {
+  it('a rollback session that finds the rollout already rolled back records nothing after the end, even with an abort flag set', async () => {
+    // What `rollgate rollback` does when the runner it followed released its lock just after
+    // recording the end: it takes over, finds the rollout rolled back, and must leave the log as is.
+    const stateUrl = freshState();
+    const run = await cli(stateUrl, ['rollout', 'run', weightPlan('ended', join(env.dir, 'ended.weights'), 20), '--json']);
+    expect(run.code, run.stderr).toBe(1);
+    const id = resultLine(run.stdout).rolloutId as string;
+    const store = await openStateStore(stateUrl);
+    try {
+      await store.requestAbort(id, { reason: 'pager', severity: 'critical', by: 'oncall@host', at: new Date().toISOString() });
+      const before = await store.readEvents(id);
+      const session = await rollbackSession(id, { reason: 'pager', severity: 'critical' }, { store, cwd: env.dir, env: process.env, operator: 'oncall@host', runner: {}, onEvent: () => undefined });
+      const result = await session.run();
+      expect(result).toMatchObject({ status: 'rolled_back' });
+      expect(await store.readEvents(id)).toEqual(before);
+      expect(await store.getLock(SERVICE)).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
 
 describe('a rollback that ended incomplete', () => {
