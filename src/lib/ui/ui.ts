@@ -4,11 +4,11 @@
  *
  * Three modes:
  * - tty:   stdout and stderr are terminals, not CI, colour allowed → colours, spinners, tables, prompts.
- * - plain: anything else (piped, CI=1, NO_COLOR, --no-color) → no ANSI escape at all, no spinner,
- *          one timestamped line per event on stderr, never a prompt.
+ * - plain: anything else (piped, CI=1) → no ANSI escape at all, no spinner, one timestamped line
+ *          per event on stderr (a `file:line:col:` diagnostic first on its line), never a prompt.
+ * NO_COLOR and --no-color only remove colour, in either mode.
  * - json:  --json → exactly one JSON document (or NDJSON for streams) on stdout; logs on stderr as in plain.
  */
-import { createRequire } from 'node:module';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../errors.js';
 
@@ -106,12 +106,16 @@ export function decideMode(options: UiOptions, streams: UiStreams, env: NodeJS.P
   // NO_COLOR: any non-empty value disables colour (https://no-color.org).
   const noColor = options.color === false || (env.NO_COLOR !== undefined && env.NO_COLOR !== '');
   const terminals = Boolean(streams.stdout.isTTY) && Boolean(streams.stderr.isTTY);
-  const mode: UiMode = options.json ? 'json' : terminals && !ci && !noColor ? 'tty' : 'plain';
+  // --no-color and NO_COLOR remove colour only: a terminal keeps its live line, tables and prompts.
+  const mode: UiMode = options.json ? 'json' : terminals && !ci ? 'tty' : 'plain';
   const forceColor = envFlag(env.FORCE_COLOR) && !noColor;
-  const color = !options.json && (mode === 'tty' || forceColor);
+  const color = !options.json && ((mode === 'tty' && !noColor) || forceColor);
   const canPrompt = Boolean(streams.stdin.isTTY) && Boolean(streams.stdout.isTTY) && !ci && !options.json;
   return { mode, color, canPrompt };
 }
+
+/** A compiler-style diagnostic: `path:line:col: message`. */
+const DIAGNOSTIC_RE = /^[^\s:][^\s]*?:\d+:\d+: /;
 
 const LEVEL_WORD: Record<LogLevel, string> = { debug: 'debug', info: 'info', success: 'ok', warn: 'warn', error: 'error' };
 
@@ -126,6 +130,12 @@ class TerminalUi implements Ui {
   private readonly streams: UiStreams;
   private readonly now: () => Date;
   private activeSpinner: { clear(): void; render(): void; start(): unknown; stop(): unknown; isSpinning: boolean } | undefined;
+
+  /** The terminal's width (stderr first: the live line and logs go there), or undefined when not a terminal. */
+  get columns(): number | undefined {
+    const width = (this.streams.stderr as { columns?: number }).columns ?? this.streams.stdout.columns;
+    return this.mode === 'tty' && width && width > 0 ? width : undefined;
+  }
 
   constructor(options: UiOptions) {
     this.streams = options.streams ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
@@ -157,9 +167,12 @@ class TerminalUi implements Ui {
       const p = this.paint;
       const symbol = { debug: p.dim('·'), info: p.cyan('ℹ'), success: p.green('✔'), warn: p.yellow('⚠'), error: p.red('✖') }[level];
       line = `${symbol} ${level === 'debug' ? p.dim(message) : message}`;
+    } else if (DIAGNOSTIC_RE.test(stripAnsi(message))) {
+      // `file:line:col: ...` stays first on its line, as promtool and tsc print it, so editors'
+      // quickfix lists and CI problem matchers find it.
+      line = this.color ? message : stripAnsi(message);
     } else {
-      const text = `${this.now().toISOString()} ${LEVEL_WORD[level].padEnd(5)} ${this.color ? message : stripAnsi(message)}`;
-      line = text;
+      line = `${this.now().toISOString()} ${LEVEL_WORD[level].padEnd(5)} ${this.color ? message : stripAnsi(message)}`;
     }
     // Keep a running spinner intact: clear it, print the line, draw it again.
     const spinning = this.activeSpinner?.isSpinning === true;
@@ -198,21 +211,25 @@ class TerminalUi implements Ui {
       };
     }
     const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: this.streams.stderr as NodeJS.WritableStream & { isTTY: boolean }, isEnabled: true }).start();
+    // The live line must fit on one terminal row: a wrapped line makes each redraw erase one
+    // line of the log above it (ora clears as many rows as it drew). Symbol + space take 2.
+    const fit = (line: string): string => truncateToWidth(line, Math.max(10, ((this.streams.stderr as { columns?: number }).columns ?? columns) - 3));
+    const spinner = ora({ text: fit(text), stream: this.streams.stderr as NodeJS.WritableStream & { isTTY: boolean }, isEnabled: true, color: this.color ? 'cyan' : false }).start();
     this.activeSpinner = spinner;
     const end = (): void => {
       if (this.activeSpinner === spinner) this.activeSpinner = undefined;
     };
     return {
       update: (next) => {
-        spinner.text = next;
+        spinner.text = fit(next);
       },
+      // Our own symbols through our paint: ora's would ignore NO_COLOR.
       succeed: (done) => {
-        spinner.succeed(done);
+        spinner.stopAndPersist({ symbol: this.paint.green('✔'), text: done ?? spinner.text });
         end();
       },
       fail: (done) => {
-        spinner.fail(done);
+        spinner.stopAndPersist({ symbol: this.paint.red('✖'), text: done ?? spinner.text });
         end();
       },
       stop: () => {
@@ -223,14 +240,9 @@ class TerminalUi implements Ui {
   }
 
   table(head: string[], rows: Array<Array<string | number>>): string {
-    if (this.mode === 'tty') {
-      // cli-table3 is CommonJS; required on first use so start-up does not pay for it.
-      const Table = createRequire(import.meta.url)('cli-table3') as new (options: object) => { push(row: unknown[]): void; toString(): string };
-      const table = new Table({ head: head.map((h) => this.paint.bold(h)), style: { head: [], border: [] } });
-      for (const row of rows) table.push(row.map(String));
-      return table.toString();
-    }
-    return plainTable(head, rows);
+    // Borderless aligned columns (like kubectl and gh); on a terminal fitted to its width, wide
+    // cells wrapped; piped, full width so grep and cut see whole values.
+    return alignedTable(head, rows, { ...(this.columns ? { width: this.columns } : {}), ...(this.mode === 'tty' ? { header: (h: string) => this.paint.bold(h) } : {}) });
   }
 
   async confirm(message: string, options: { default?: boolean } = {}): Promise<boolean> {
@@ -278,11 +290,91 @@ class TerminalUi implements Ui {
   }
 }
 
-/** Columns separated by two spaces, header first; what plain mode prints instead of a boxed table. */
+/** Columns separated by two spaces, header first, no colour, full width. */
 export function plainTable(head: string[], rows: Array<Array<string | number>>): string {
-  const all = [head, ...rows.map((row) => row.map(String))].map((row) => row.map((cell) => stripAnsi(String(cell))));
-  const widths = head.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
-  return all.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  return alignedTable(head, rows.map((row) => row.map((cell) => stripAnsi(String(cell)))));
+}
+
+/** Visible width of a text: colour escapes take none. (Wide CJK glyphs are counted as one.) */
+export function visibleWidth(text: string): number {
+  return [...stripAnsi(text)].length;
+}
+
+/** Cuts a line to `width` visible characters, ending in `…` when cut; colour escapes are kept whole. */
+export function truncateToWidth(text: string, width: number): string {
+  if (visibleWidth(text) <= width) return text;
+  let out = '';
+  let seen = 0;
+  for (const part of text.split(new RegExp(`(${ESC}\\[[0-9;]*m)`))) {
+    if (part.startsWith(ESC)) {
+      out += part;
+      continue;
+    }
+    for (const ch of part) {
+      if (seen >= width - 1) break;
+      out += ch;
+      seen++;
+    }
+  }
+  return `${out}…${text.includes(ESC) ? `${ESC}[0m` : ''}`;
+}
+
+/** Breaks a cell into lines of at most `width`, at spaces where it can, mid-word where it must. */
+function wrapCell(text: string, width: number): string[] {
+  const plain = stripAnsi(text);
+  if (plain.length <= width) return [text];
+  const lines: string[] = [];
+  let rest = plain;
+  while (rest.length > width) {
+    let cut = rest.lastIndexOf(' ', width);
+    if (cut <= 0) cut = width;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest) lines.push(rest);
+  return lines;
+}
+
+/**
+ * Aligned columns two spaces apart. With `width`, the widest columns give way until the table
+ * fits (never below their header or 8 characters), and their cells wrap onto more lines.
+ */
+export function alignedTable(head: string[], rows: Array<Array<string | number>>, options: { width?: number; header?: (text: string) => string } = {}): string {
+  const cells = rows.map((row) => head.map((_, i) => String(row[i] ?? '')));
+  const natural = head.map((h, i) => Math.max(visibleWidth(h), ...cells.map((row) => visibleWidth(row[i]!))));
+  const widths = [...natural];
+  const gap = 2;
+  if (options.width) {
+    // Prose (cells with spaces) wraps well and gives way first; IDs and numbers only when it must.
+    const prose = head.map((_, i) => cells.some((row) => stripAnsi(row[i]!).includes(' ')));
+    const floor = head.map((h, i) => Math.min(natural[i]!, Math.max(visibleWidth(h), prose[i] ? 4 : 8)));
+    let total = widths.reduce((a, b) => a + b, 0) + gap * (head.length - 1);
+    for (const proseFirst of [true, false]) {
+      while (total > options.width) {
+        // Shrink the widest column that can still give.
+        let widest = -1;
+        for (let i = 0; i < widths.length; i++) if ((!proseFirst || prose[i]) && widths[i]! > floor[i]! && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+        if (widest < 0) break;
+        widths[widest]!--;
+        total--;
+      }
+    }
+  }
+  const render = (row: string[], style?: (text: string) => string): string[] => {
+    const wrapped = row.map((cell, i) => (visibleWidth(cell) <= widths[i]! ? [cell] : wrapCell(cell, widths[i]!)));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    const lines: string[] = [];
+    for (let line = 0; line < height; line++) {
+      const parts = wrapped.map((w, i) => {
+        const cell = w[line] ?? '';
+        const shown = style ? style(cell) : cell;
+        return i === row.length - 1 ? shown : shown + ' '.repeat(Math.max(0, widths[i]! - visibleWidth(cell)));
+      });
+      lines.push(parts.join(' '.repeat(gap)).trimEnd());
+    }
+    return lines;
+  };
+  return [...render(head, options.header), ...cells.flatMap((row) => render(row))].join('\n');
 }
 
 export function createUi(options: UiOptions = {}): Ui {

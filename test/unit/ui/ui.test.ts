@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createUi, decideMode, plainTable, type UiStreams } from '../../../src/lib/ui/ui.js';
+import { createUi, decideMode, plainTable, stripAnsi as stripAnsiForTest, truncateToWidth, type UiStreams } from '../../../src/lib/ui/ui.js';
 
 function streams(tty: boolean): UiStreams & { text(): { out: string; err: string } } {
   const stdout = Object.assign(new PassThrough(), { isTTY: tty });
@@ -20,8 +20,9 @@ describe('decideMode', () => {
     ['terminal', { tty: true, env: {} }, { mode: 'tty', color: true, canPrompt: true }],
     ['piped', { tty: false, env: {} }, { mode: 'plain', color: false, canPrompt: false }],
     ['CI on a terminal', { tty: true, env: { CI: 'true' } }, { mode: 'plain', color: false, canPrompt: false }],
-    ['NO_COLOR on a terminal', { tty: true, env: { NO_COLOR: '1' } }, { mode: 'plain', color: false, canPrompt: true }],
-    ['--no-color', { tty: true, env: {}, color: false }, { mode: 'plain', color: false, canPrompt: true }],
+    // NO_COLOR and --no-color only remove colour: the terminal keeps its live line and tables.
+    ['NO_COLOR on a terminal', { tty: true, env: { NO_COLOR: '1' } }, { mode: 'tty', color: false, canPrompt: true }],
+    ['--no-color', { tty: true, env: {}, color: false }, { mode: 'tty', color: false, canPrompt: true }],
     ['--json', { tty: true, env: {}, json: true }, { mode: 'json', color: false, canPrompt: false }],
     ['FORCE_COLOR piped', { tty: false, env: { FORCE_COLOR: '1' } }, { mode: 'plain', color: true, canPrompt: false }],
     ['FORCE_COLOR with NO_COLOR', { tty: false, env: { FORCE_COLOR: '1', NO_COLOR: '1' } }, { mode: 'plain', color: false, canPrompt: false }],
@@ -53,7 +54,8 @@ describe('Ui output', () => {
     ui.out(ui.paint.green('ok'));
     expect(s.text().err).toContain(ESC);
     expect(s.text().out).toContain(`${ESC}[32m`);
-    expect(ui.table(['a', 'b'], [[1, 2]])).toContain('┌');
+    // Borderless: a bold header, aligned columns, no box.
+    expect(ui.table(['a', 'b'], [[1, 2]])).toBe(`${ESC}[1ma${ESC}[22m  ${ESC}[1mb${ESC}[22m\n1  2`);
   });
 
   it('json mode: one document with schemaVersion first', () => {
@@ -78,6 +80,38 @@ describe('Ui output', () => {
     await expect(createUi({ streams: s, env: {} }).confirm('Roll back?')).rejects.toThrow(/no one can answer/);
     await expect(createUi({ streams: s, env: {} }).confirm('Roll back?')).rejects.toMatchObject({ hint: 'pass --yes to confirm in a non-interactive run' });
     await expect(createUi({ streams: s, env: {}, yes: true }).confirm('Roll back?')).resolves.toBe(true);
+  });
+
+  it('tables fit the terminal: the widest column gives way and its cells wrap', () => {
+    const s = Object.assign(streams(true), {});
+    (s.stdout as { columns?: number }).columns = 40;
+    (s.stderr as { columns?: number }).columns = 40;
+    const ui = createUi({ streams: s, env: {}, color: false });
+    const table = ui.table(['rollout', 'status'], [['checkout-20261201t100000-aaaaaa', 'rolled back from 25% to 0%: gate error-rate failed']]);
+    const lines = table.split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(40);
+    expect(lines[0]).toMatch(/^rollout\s+status$/);
+    expect(lines[1]).toMatch(/^checkout-20261201t100000-aaaaaa  rolled$/);
+    expect(lines.slice(1).map((l) => l.slice(33)).join('').replace(/\s/g, '')).toBe('rolled back from 25% to 0%: gate error-rate failed'.replace(/\s/g, ''));
+    // The ID column never wraps while the prose column can give way.
+    expect(lines.slice(2).every((l) => l.startsWith(' '.repeat(33)))).toBe(true);
+    expect(table).not.toContain(ESC);
+    // Piped: full width, one line per row.
+    expect(plainTable(['rollout', 'status'], [['a', 'x '.repeat(60).trim()]]).split('\n')).toHaveLength(2);
+  });
+
+  it('diagnostics stay first on their line when piped; other lines are timestamped', () => {
+    const s = streams(false);
+    const ui = createUi({ streams: s, env: {}, now: () => new Date('2026-11-23T10:00:00.000Z') });
+    ui.error('plan.yaml:14:7: steps[2].weight: 140 is above 100');
+    ui.error('something else');
+    expect(s.text().err).toBe('plan.yaml:14:7: steps[2].weight: 140 is above 100\n2026-11-23T10:00:00.000Z error something else\n');
+  });
+
+  it('truncateToWidth keeps colour escapes whole', () => {
+    expect(truncateToWidth('abcdef', 4)).toBe('abc…');
+    expect(truncateToWidth('abc', 4)).toBe('abc');
+    expect(stripAnsiForTest(truncateToWidth(`${ESC}[32mabcdef${ESC}[39m`, 4))).toBe('abc…');
   });
 
   it('plain table aligns columns', () => {
