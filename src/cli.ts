@@ -48,11 +48,17 @@ function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Co
     .option('--state <url>', 'state store: file:./.rollgate (default), redis://host:port/db, redis-sentinel://h1:26379,h2:26379/MASTER/db or redis-cluster://h1:6379,h2:6379 (env ROLLGATE_STATE; password from ${ENV} in the URL or ROLLGATE_STATE_PASSWORD_FILE)')
     .option('--prometheus <url>', 'Prometheus base URL, overrides the plan (env ROLLGATE_PROMETHEUS_URL)')
     .option('--policy <file>', 'a RolloutPolicy enforced on plan validate/show and rollout run (env ROLLGATE_POLICY)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.streams.stdout.write(text),
       writeErr: (text) => io.streams.stderr.write(text),
+      // commander's own errors look like ours: a red ✖ on a terminal; main() adds which help to run.
+      outputError: (text, write) => {
+        const message = text.replace(/^error: /, '').trimEnd();
+        const terminal = Boolean(io.streams.stderr.isTTY) && !io.env.CI;
+        const noColor = (io.env.NO_COLOR ?? '') !== '' || program.opts().color === false;
+        write(terminal ? `${noColor ? '✖' : '\u001b[31m✖\u001b[39m'} ${message}\n` : `error: ${message}\n`);
+      },
     })
     .helpCommand(false)
     // Subcommand help lists the global flags too (as "Global Options"), like gh's inherited flags.
@@ -60,19 +66,21 @@ function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Co
     .addHelpText('after', examples('rollgate plan validate playbooks/canary-standard.yaml', 'rollgate gate check plan.yaml --json', 'rollgate help exit-codes'));
 
   program
-    .command('help [topic]')
-    .description('help for a command, or a topic: exit-codes')
-    .addHelpText('after', examples('rollgate help exit-codes', 'rollgate help plan'))
+    .command('help [topic...]')
+    .description('help for a command (nested too: help rollout run), or a topic: exit-codes')
+    .addHelpText('after', examples('rollgate help rollout run', 'rollgate help exit-codes', 'rollgate help plan'))
     .action(
-      action(async (ctx, topic: string | undefined) => {
+      action(async (ctx, words: string[]) => {
+        const topic = words.length > 0 ? words.join(' ') : undefined;
         if (topic === 'exit-codes') {
           if (ctx.global.json) ctx.ui.json({ exitCodes: EXIT_CODE_TABLE.map(([code, meaning]) => ({ code, meaning })) });
           else ctx.ui.out(['Exit codes:', ...EXIT_CODE_TABLE.map(([code, meaning]) => `  ${String(code).padEnd(4)} ${meaning}`)].join('\n'));
           return ExitCode.ok;
         }
-        const target = topic ? program.commands.find((c) => c.name() === topic) : undefined;
-        if (topic && !target) throw new UsageError(`help: unknown topic "${topic}"`);
-        io.streams.stdout.write((target ?? program).helpInformation());
+        let target: Command | undefined = program;
+        for (const word of words) target = target?.commands.find((c) => c.name() === word || c.aliases().includes(word));
+        if (!target) throw new UsageError(`help: unknown command or topic "${topic}"`, 'run rollgate --help for the list of commands');
+        io.streams.stdout.write(target.helpInformation());
         return ExitCode.ok;
       }),
     );
@@ -128,7 +136,10 @@ function registerSlaCommands(program: Command, action: ActionFactory): void {
 type ActionFactory = <A extends unknown[]>(fn: (ctx: CommandContext, ...args: A) => Promise<number>) => (...args: A) => Promise<void>;
 
 function registerCommands(program: Command, action: ActionFactory): void {
-  const plan = program.command('plan').description('validate and show rollout plans');
+  const plan = program
+    .command('plan')
+    .description('validate and show rollout plans')
+    .addHelpText('after', examples('rollgate plan validate playbooks/*.yaml', 'rollgate plan show playbooks/canary-standard.yaml', 'rollgate help plan validate'));
   plan
     .command('validate')
     .description('schema and semantic checks of plans and policies, PromQL syntax included')
@@ -193,7 +204,10 @@ function registerCommands(program: Command, action: ActionFactory): void {
       }),
     );
 
-  const gate = program.command('gate').description('evaluate SLA gates');
+  const gate = program
+    .command('gate')
+    .description('evaluate SLA gates')
+    .addHelpText('after', examples('rollgate gate check plan.yaml', 'rollgate gate check plan.yaml --gate error-rate --json', 'rollgate gate check plan.yaml --at 2026-11-23T10:00:00Z'));
   gate
     .command('check')
     .description("evaluate the plan's gates once, now or at a past time")
@@ -325,7 +339,10 @@ function registerInitCommand(program: Command, action: ActionFactory): void {
 }
 
 function registerRolloutCommands(program: Command, action: ActionFactory): void {
-  const rollout = program.command('rollout').description('run and steer canary rollouts');
+  const rollout = program
+    .command('rollout')
+    .description('run and steer canary rollouts')
+    .addHelpText('after', examples('rollgate rollout run plan.yaml --set version=v2', 'rollgate rollout status checkout --watch', 'rollgate rollout approve checkout --comment "dashboards look fine"'));
   rollout
     .command('run')
     .description('run the canary: shift weight step by step, bake, gate, approve, promote or roll back')
@@ -395,7 +412,10 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
       }),
     );
 
-  const evidence = program.command('evidence').description('evidence of rollouts: reports and chain verification');
+  const evidence = program
+    .command('evidence')
+    .description('evidence of rollouts: reports and chain verification')
+    .addHelpText('after', examples('rollgate evidence verify checkout', 'rollgate evidence report checkout --format html --out rollout.html', 'rollgate evidence report checkout --format junit --out junit/rollout.xml --force'));
   evidence
     .command('verify')
     .description('check the evidence hash chain of a rollout or an exported log')
@@ -458,6 +478,20 @@ function initPolicyFlag(argv: string[]): string[] {
   return argv.map((arg, index) => (index > command && arg === '--policy' ? '--sla-policy' : arg));
 }
 
+/** `rollgate rollout run --help`: the help of the deepest command named in argv. */
+function helpFor(program: Command, argv: string[]): string {
+  const path: string[] = [];
+  let command: Command = program;
+  for (const word of argv) {
+    if (word.startsWith('-')) continue;
+    const sub = command.commands.find((c) => c.name() === word);
+    if (!sub) break;
+    path.push(word);
+    command = sub;
+  }
+  return ['rollgate', ...path, '--help'].join(' ');
+}
+
 /** Runs the CLI and returns the exit code; never calls process.exit. */
 export async function main(argv: string[], ioIn: MainIo = {}): Promise<number> {
   const io: Required<MainIo> = {
@@ -465,6 +499,11 @@ export async function main(argv: string[], ioIn: MainIo = {}): Promise<number> {
     env: ioIn.env ?? process.env,
     cwd: ioIn.cwd ?? process.cwd(),
   };
+  // `--version --json`: one JSON document, like every other --json answer (commander prints plain text).
+  if (argv.includes('--json') && (argv.includes('--version') || argv.includes('-V')) && argv.every((arg) => arg.startsWith('-'))) {
+    io.streams.stdout.write(`${JSON.stringify({ schemaVersion: 1, version: TOOL_VERSION, node: process.versions.node })}\n`);
+    return ExitCode.ok;
+  }
   let code: number = ExitCode.ok;
   const program = buildProgram(io, (c) => {
     code = c;
@@ -476,6 +515,8 @@ export async function main(argv: string[], ioIn: MainIo = {}): Promise<number> {
     if (error instanceof CommanderError || isCommanderError(error)) {
       // commander already printed its message (or the help/version text).
       const exit = exitCodeFor(error);
+      const commanderCode = (error as { code: string }).code;
+      if (exit !== ExitCode.ok && commanderCode !== 'commander.help' && commanderCode !== 'commander.helpDisplayed') io.streams.stderr.write(`hint: run ${helpFor(program, argv)} for usage\n`);
       if (exit !== ExitCode.ok && argv.includes('--json')) io.streams.stdout.write(`${JSON.stringify({ schemaVersion: 1, error: { kind: 'usage', message: (error as { message: string }).message } })}\n`);
       return exit;
     }

@@ -33,7 +33,28 @@ export function resolveStateUrl(ctx: Pick<CommandContext, 'global' | 'env'>): st
 
 /** --prometheus > ROLLGATE_PROMETHEUS_URL; the plan's own url and the default come after (see plan loading). */
 export function prometheusOverride(ctx: Pick<CommandContext, 'global' | 'env'>): string | undefined {
-  return ctx.global.prometheus ?? (ctx.env.ROLLGATE_PROMETHEUS_URL || undefined);
+  if (ctx.global.prometheus !== undefined) return checkPrometheusUrl(ctx.global.prometheus, '--prometheus');
+  const fromEnv = ctx.env.ROLLGATE_PROMETHEUS_URL || undefined;
+  return fromEnv === undefined ? undefined : checkPrometheusUrl(fromEnv, 'ROLLGATE_PROMETHEUS_URL');
+}
+
+/**
+ * A Prometheus URL from a flag or the environment is checked like the plan's own: http(s), a host,
+ * no password. A bad one is a usage error (exit 2) before anything is sent, not six failed queries.
+ */
+export function checkPrometheusUrl(value: string, source: string): string {
+  const shown = value.replace(/\/\/[^@/]*@/, '//***@');
+  const example = /^[\w.-]+:\d+/.test(value) ? `http://${shown}` : 'http://prometheus:9090';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${source} ${shown}: not a URL`, `for example: ${example}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${source} ${shown}: not an http:// or https:// URL`, `for example: ${example}`);
+  if (!url.hostname) throw new UsageError(`${source} ${shown}: names no host`, `for example: ${example}`);
+  if (url.password) throw new UsageError(`${source}: a password in the URL would end up in logs`, 'use ROLLGATE_PROMETHEUS_TOKEN_FILE or the plan\'s bearerTokenFile');
+  return value;
 }
 
 /** Parses repeated `--set k=v` into a record. */

@@ -256,8 +256,8 @@ async function initPolicy(ctx: CommandContext, input: InitInput, ask: Questions)
 
 /** Validates the policy text with the SLA policy loader (src/lib/sla/); returns its number of SLOs. */
 async function validatePolicy(ctx: CommandContext, text: string, shown: string, cwd: string): Promise<number> {
-  const { checkSlaPolicySource } = await import('../lib/init/sla-policy-check.js');
-  return checkSlaPolicySource(text, shown, { env: ctx.env, cwd });
+  const { checkInitPolicy } = await import('../lib/init/sla-policy-check.js');
+  return checkInitPolicy(text, shown, { env: ctx.env, cwd });
 }
 
 function mapTitles<T extends string>(catalogue: Record<T, { title: string }>): Record<T, string> {

@@ -107,6 +107,27 @@ describe('rollgate init through flags (CI, no terminal)', () => {
     expect(blueGreen).toContain('runtime_modify?routing.traffic_shift.{{service}}={{weight}}');
   });
 
+  it('--policy writes an SLA policy that the SLA policy loader accepts', async () => {
+    const result = await runCli(['init', '--policy', '--service', 'checkout', '--objective', '99.95', '--window', '28d', '--p95-max', '250ms', '--json'], { cwd: tmp });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ written: 'checkout-sla.yaml', kind: 'SLAPolicy', valid: true, slos: 2 });
+    const text = await readFile(path.join(tmp, 'checkout-sla.yaml'), 'utf8');
+    expect(text).toContain('kind: SLAPolicy');
+    expect(text).toContain('objective: 99.95');
+    expect(text).toContain('window: 28d');
+    expect(text).toContain('max: 0.25');
+    expect(text).toMatch(/^# .*15 2 \* \* \*/m); // the cron line for a nightly audit
+    const validated = await runCli(['plan', 'validate', 'checkout-sla.yaml', '--json'], { cwd: tmp });
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(JSON.parse(validated.stdout)).toMatchObject({ valid: true, files: [{ kind: 'SLAPolicy' }] });
+    const bad = await runCli(['init', '--policy', '--service', 'checkout', '--objective', '120', '--out', 'bad-sla.yaml'], { cwd: tmp });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--objective "120": expected a percentage between 0 and 100/);
+    const missing = await runCli(['init', '--policy'], { cwd: tmp });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--service is required/);
+  });
+
   it('--traffic-exec and --traffic-http become the action, split like a shell would but run without one', async () => {
     const exec = await runCli(['init', '--service', 'a', '--traffic-exec', `./set 'two words' {{weight}}`, '--out', 'exec.yaml'], { cwd: tmp });
     expect(exec.code, exec.stderr).toBe(0);
@@ -160,6 +181,21 @@ describe.skipIf(!hasTmux)('rollgate init in a real terminal (tmux)', () => {
     expect(done).toMatch(/wrote web-shop-rollout\.yaml: a valid plan \(4 steps, 3 gates\) for web-shop/);
     expect(done).toContain('rollgate rollout run web-shop-rollout.yaml --set version=v2');
     await validate('web-shop-rollout.yaml');
+  }, 60_000);
+
+  it('--policy: Enter through the questions gives a valid SLA policy', async () => {
+    start('policy', 'init --policy');
+    await waitFor('policy', /Service name \(whose SLOs/);
+    keys('policy', '-l', 'search');
+    keys('policy', 'Enter');
+    for (const question of [/Write the policy to.*search-sla\.yaml/, /Prometheus URL/, /Availability objective/, /Rolling window/, /p95 latency threshold/, /Latency objective/, /Request counter metric/, /Latency histogram metric/]) {
+      await waitFor('policy', question);
+      keys('policy', 'Enter');
+    }
+    const done = await waitFor('policy', /EXIT=\d+/);
+    expect(done).toMatch(/EXIT=0/);
+    expect(done).toMatch(/wrote search-sla\.yaml: a valid SLA policy \(2 SLOs\) for search/);
+    await validate('search-sla.yaml');
   }, 60_000);
 
   it('picks with the arrow keys and types answers: Envoy, blue-green, gates ticked with space', async () => {

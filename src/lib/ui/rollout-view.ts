@@ -6,7 +6,7 @@
  */
 import type { RolloutEvent } from '../state/types.js';
 import type { Spinner, Ui } from './ui.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration, parseDuration } from '../duration.js';
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
@@ -78,7 +78,29 @@ export interface RolloutRenderer {
   stop(): void;
 }
 
-export function createRolloutRenderer(ui: Ui, totalSteps: number): RolloutRenderer {
+/** Clock time of an ISO instant for "since" in a person's line (UTC, as the log lines are). */
+function clock(iso: string): string {
+  return iso.slice(11, 19);
+}
+
+/** A countdown in whole seconds (rounded up), so it never jumps from "4s" to "775ms". */
+function countdown(ms: number): string {
+  return formatDuration(Math.ceil(Math.max(0, ms) / 1000) * 1000);
+}
+
+/** How often a plain (CI) log repeats that an approval is still awaited: ROLLGATE_APPROVAL_REMINDER, default 1m. */
+export function reminderIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.ROLLGATE_APPROVAL_REMINDER;
+  const ms = value ? parseDuration(value) : undefined;
+  return ms !== undefined && ms >= 1_000 ? ms : 60_000;
+}
+
+/** What is awaited, since when, and how to give it: the same words on the live line and in CI reminders. */
+function waitingLine(waiting: { since: string; step: number; rolloutId: string }, totalSteps: number): string {
+  return `waiting for approval of step ${waiting.step}/${totalSteps} since ${clock(waiting.since)} UTC (${formatDuration(Math.floor((Date.now() - Date.parse(waiting.since)) / 1000) * 1000)}) — approve with: rollgate rollout approve ${waiting.rolloutId}`;
+}
+
+export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { reminderMs?: number } = {}): RolloutRenderer {
   if (ui.mode === 'json') {
     return {
       onEvent: (event) => ui.json({ kind: 'event', ...event }),
@@ -86,20 +108,36 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number): RolloutRender
     };
   }
   if (ui.mode !== 'tty') {
+    // CI logs: an approval that is awaited for long is said again periodically (warn, so -q keeps it).
+    let reminder: NodeJS.Timeout | undefined;
+    const stopReminder = (): void => {
+      if (reminder) clearInterval(reminder);
+      reminder = undefined;
+    };
     return {
       onEvent: (event) => {
         const described = describeEvent(event, totalSteps);
+        if (event.type === 'approval.requested') {
+          stopReminder();
+          const waiting = { since: event.at, step: (num(event.data.step) ?? 0) + 1, rolloutId: event.rolloutId };
+          ui.warn(waitingLine(waiting, totalSteps));
+          reminder = setInterval(() => ui.warn(`still ${waitingLine(waiting, totalSteps)}`), options.reminderMs ?? reminderIntervalMs());
+          reminder.unref();
+          return;
+        }
+        if (event.type !== 'measurement') stopReminder();
         if (described) ui.log(described.level, described.line);
       },
-      stop: () => undefined,
+      stop: stopReminder,
     };
   }
   // TTY: a live status line plus log lines for milestones (measurements only update the status line).
   let spinner: Spinner | undefined;
   let starting: Promise<void> | undefined;
-  let status = { step: 0, weight: 0, bakeEnds: 0, gates: new Map<string, string>() };
+  let status = { step: 0, weight: 0, bakeEnds: 0, gates: new Map<string, string>(), waiting: undefined as { since: string; step: number; rolloutId: string } | undefined };
   const render = (): string => {
-    const left = status.bakeEnds > 0 ? ` · bake ${formatDuration(Math.max(0, status.bakeEnds - Date.now()))} left` : '';
+    if (status.waiting) return `step ${status.step}/${totalSteps} · canary ${status.weight}% · ${waitingLine(status.waiting, totalSteps)}`;
+    const left = status.bakeEnds > 0 ? ` · bake ${countdown(status.bakeEnds - Date.now())} left` : '';
     const gates = [...status.gates.entries()].map(([name, v]) => `${name} ${v}`).join('  ');
     return `step ${status.step}/${totalSteps} · canary ${status.weight}%${left}${gates ? ` · ${gates}` : ''}`;
   };
@@ -109,17 +147,20 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number): RolloutRender
     onEvent(event) {
       const d = event.data;
       if (event.type === 'step.started') {
-        status = { step: (num(d.step) ?? 0) + 1, weight: num(d.weight) ?? 0, bakeEnds: Date.now() + (num(d.bakeMs) ?? 0), gates: new Map() };
+        status = { step: (num(d.step) ?? 0) + 1, weight: num(d.weight) ?? 0, bakeEnds: Date.now() + (num(d.bakeMs) ?? 0), gates: new Map(), waiting: undefined };
         starting ??= ui.spinner(render()).then((s) => {
           spinner = s;
         });
       }
       if (event.type === 'measurement') {
         const mark = d.verdict === 'pass' ? ui.paint.green('✔') : d.verdict === 'fail' ? ui.paint.red('✖') : ui.paint.yellow('?');
-        status.gates.set(text(d.gate), `${fmtValue(d.value)} ${mark}`);
+        // The value with what it is held against, so the live line can be read on its own.
+        status.gates.set(text(d.gate), `${fmtValue(d.value)}${d.threshold ? ` (${text(d.threshold)})` : ''} ${mark}`);
         spinner?.update(render());
         if (d.verdict === 'pass') return;
       }
+      if (event.type === 'approval.requested') status.waiting = { since: event.at, step: (num(d.step) ?? 0) + 1, rolloutId: event.rolloutId };
+      else if (event.type === 'approval.decided' || event.type.startsWith('rollback') || event.type.startsWith('rollout.')) status.waiting = undefined;
       const described = describeEvent(event, totalSteps);
       if (described) ui.log(described.level, described.line);
       spinner?.update(render());

@@ -1,0 +1,34 @@
+/**
+ * Waiting for an approval is never silent in CI: the rollout says what it waits for, since when and
+ * how to approve, and repeats it periodically (ROLLGATE_APPROVAL_REMINDER) until someone approves
+ * from another process. Also under -q: it is a warning.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../../support/cli.js';
+import { SERVICE, type LiveEnv } from '../../support/rollout-fixture.js';
+import { useLiveEnv } from '../../support/use-live-env.js';
+
+let env: LiveEnv;
+useLiveEnv((live) => (env = live));
+
+describe('waiting for an approval in CI', () => {
+  it('says what, since when and how to approve, reminds every interval, and goes on once approved', async () => {
+    const plan = env.writePlan('approval-wait', { steps: [{ weight: 10, bake: '1s', approval: true }, { weight: 100, bake: '1s' }], analysis: { onInconclusive: 'continue' } });
+    const runner = startCli(['rollout', 'run', plan, '-q', '--state', env.stateUrl], { env: { ROLLGATE_APPROVAL_REMINDER: '1s' } });
+    // Wait for two reminders before approving.
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && (runner.output().stderr.match(/still waiting for approval/g) ?? []).length < 2) await new Promise((r) => setTimeout(r, 200));
+    const { stderr } = runner.output();
+    const id = /rollgate rollout approve (checkout-\S+)/.exec(stderr)?.[1];
+    expect(id, stderr).toBeDefined();
+    expect(stderr).toMatch(new RegExp(`warn\\s+waiting for approval of step 1/2 since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+(ms|s)\\) — approve with: rollgate rollout approve ${id}`));
+    expect(stderr).toMatch(new RegExp(`warn\\s+still waiting for approval of step 1/2 since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+s\\) — approve with: rollgate rollout approve ${id}`));
+    const approve = await runCli(['rollout', 'approve', SERVICE, '--state', env.stateUrl]);
+    expect(approve.code, approve.stderr).toBe(0);
+    const done = await runner.done;
+    expect(done.code, done.stderr).toBe(0);
+    // No reminder after the approval was recorded.
+    const after = done.stderr.slice(done.stderr.lastIndexOf('still waiting'));
+    expect(after.split('\n').slice(1).join('\n')).not.toContain('waiting for approval');
+  }, 90_000);
+});
