@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stderrMessages } from '../support/cli.js';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -29,11 +30,7 @@ function rollgate(...args: string[]): Promise<Run> {
 
 /** stderr lines without the plain-mode timestamp and level: `error plan.yaml:1:1: ...` → `plan.yaml:1:1: ...`. */
 function messages(stderr: string, level = 'error'): string[] {
-  return stderr
-    .split('\n')
-    .map((line) => /^\d{4}-\d\d-\d\dT[\d:.]+Z (\w+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null && match[1] === level)
-    .map((match) => match[2]!);
+  return stderrMessages(stderr, level);
 }
 
 const expectedIssues = (file: string): string[] =>

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, runCli } from '../support/cli.js';
+import { BIN, ROOT, runCli, stderrMessages } from '../support/cli.js';
 import { resultLine, SERVICE, type LiveEnv } from '../support/rollout-fixture.js';
 import { useLiveEnv } from '../support/use-live-env.js';
 
@@ -19,11 +19,7 @@ const PLANS = 'test/fixtures/policy/plans';
 
 /** stderr lines without the plain-mode timestamp and level. */
 function messages(stderr: string, level = 'error'): string[] {
-  return stderr
-    .split('\n')
-    .map((line) => /^\d{4}-\d\d-\d\dT[\d:.]+Z (\w+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null && match[1] === level)
-    .map((match) => match[2]!);
+  return stderrMessages(stderr, level);
 }
 
 const expectedViolations = (file: string): string[] =>

@@ -87,7 +87,9 @@ describe('exit codes and output', () => {
     const { ctx, stdout } = context({ tty: true });
     expect(await audit(ctx, COMPLIANT)).toBe(0);
     expect(stdout.text).toMatch(ANSI);
-    expect(stdout.text).toMatch(/┌|─/);
+    // Borderless aligned table (issue 11): a bold header row, no box.
+    expect(stdout.text).toMatch(/^\u001b\[1mSLO\u001b\[22m {2,}/);
+    expect(stdout.text).not.toMatch(/┌|─/);
   }, 120_000);
 
   it('compliant is exit 0; not enough data is exit 3 and says which SLO and why', async () => {
