@@ -39,7 +39,9 @@ export async function run(ctx: CommandContext, input: RollbackInput): Promise<nu
       if (!yes) throw new UsageError('rollback not confirmed');
     });
     // Durable first: even a runner that misses the notification sees the flag on its next tick.
-    await store.requestAbort(rolloutId, { reason: input.reason, severity: input.severity, by, at: new Date().toISOString() });
+    // An alert that asked first (rollgate serve) stays in the record: its source goes with this request.
+    const source = (await store.getAbortRequest(rolloutId).catch(() => undefined))?.source;
+    await store.requestAbort(rolloutId, { reason: input.reason, severity: input.severity, by, at: new Date().toISOString(), ...(source ? { source } : {}) });
 
     const lock = view.service ? await store.getLock(view.service) : undefined;
     if (lock && lock.rolloutId === rolloutId && !isLockDead(lock, new Date())) {
@@ -53,7 +55,7 @@ export async function run(ctx: CommandContext, input: RollbackInput): Promise<nu
     const code = await driveSession(
       ctx,
       store,
-      (onEvent) => rollbackSession(rolloutId, { reason: input.reason, severity: input.severity }, sessionOptions(ctx, store, {}, onEvent)),
+      (onEvent) => rollbackSession(rolloutId, { reason: input.reason, severity: input.severity, ...(source ? { source } : {}) }, sessionOptions(ctx, store, {}, onEvent)),
       () => view.plan?.steps.length ?? 0,
     );
     // For this command, a rollout rolled back is the job done.

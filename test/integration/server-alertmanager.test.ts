@@ -183,4 +183,44 @@ describe('Alertmanager → rollgate serve → emergency rollback', () => {
     expect(await promValue(`rollgate_rollouts_total{service="${SERVICE}",outcome="rolled_back"}`)).toBe(1);
     expect(await promValue('rollgate_webhook_requests_total{outcome="requested"}')).toBe(1);
   }, 240_000);
+
+  it('an orphaned rollout (runner killed): the alert request is recorded, rollgate rollback takes over and the evidence keeps the alert', async () => {
+    env.service.inject({ track: 'canary', errorRate: 0 });
+    env.service.setWeight(SERVICE, 0);
+    // The first test's alert must have resolved before this fault fires a new one.
+    await waitFor('the alert resolved', async () => ((await promValue('ALERTS{alertname="CanaryErrors",alertstate="firing"}')) === undefined ? true : undefined), 60_000);
+    const plan = env.writePlan('alert-orphan', {
+      gates: [
+        { name: 'latency', query: canaryLatencyP95, max: 0.5 },
+        { name: 'stable-error-rate', query: errorRateQuery('stable'), max: 0.05 },
+      ],
+      steps: [{ weight: 10, bake: '120s', gates: ['latency'] }],
+    });
+    const run = startCli(['rollout', 'run', plan, '--json', '--state', env.stateUrl], { timeoutMs: 240_000 });
+    await waitFor('10% canary', () => (env.service.state().weights[SERVICE] === 10 ? true : undefined));
+    const { rolloutId } = await waitFor('the rollout in the store', async () => {
+      const s = await statusJson(SERVICE);
+      return s.status === 'running' && s.weight === 10 ? (s as { rolloutId: string }) : undefined;
+    });
+    run.child.kill('SIGKILL');
+    await run.done;
+    const logBefore = serve.cli.output().stderr.length;
+    env.service.inject({ track: 'canary', errorRate: 0.5 });
+    const line = await waitFor('serve asked for the rollback', () => serve.cli.output().stderr.slice(logBefore).split('\n').find((l) => l.includes(`rollout=${rolloutId}`) && l.includes('requested')), 60_000);
+    expect(line).toContain('runner=gone');
+    // Nobody rolls it back on their own: traffic stays where the dead runner left it.
+    expect(env.service.state().weights[SERVICE]).toBe(10);
+
+    const rollback = await runCli(['rollback', SERVICE, '--reason', 'runner died during the alert', '--yes', '--state', env.stateUrl]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(env.service.state().weights[SERVICE]).toBe(0);
+    const log = await env.events(rolloutId);
+    expect(verifyChain(log)).toMatchObject({ ok: true });
+    expect(log.find((e) => e.type === 'abort.requested')?.data).toMatchObject({
+      reason: 'runner died during the alert',
+      takenOver: true,
+      source: { kind: 'alertmanager', alertname: 'CanaryErrors', labels: expect.objectContaining({ service: SERVICE }) },
+    });
+    expect(log.at(-1)?.type).toBe('rollout.rolled_back');
+  }, 240_000);
 });

@@ -13,7 +13,7 @@ import { ExitCode, LockHeldError, StateError, UsageError } from '../errors.js';
 import type { ResolvedPlan } from '../plan/types.js';
 import { createPrometheusClient } from '../prometheus/client.js';
 import { isLockDead } from '../state/lock-liveness.js';
-import type { LockOwner, RolloutEvent, StateStore } from '../state/types.js';
+import type { AbortSource, LockOwner, RolloutEvent, StateStore } from '../state/types.js';
 import { redactDeep, secretVarValues } from '../redact.js';
 import { loadPlan } from '../plan/load.js';
 import { resolve as resolvePath } from 'node:path';
@@ -321,7 +321,7 @@ export async function resumeSession(rolloutId: string, options: SessionOptions):
 }
 
 /** Takes over an orphaned (or paused/aborted/failed) rollout and rolls it back in this process. */
-export async function rollbackSession(rolloutId: string, request: { reason: string; severity: string }, options: SessionOptions): Promise<Session> {
+export async function rollbackSession(rolloutId: string, request: { reason: string; severity: string; source?: AbortSource }, options: SessionOptions): Promise<Session> {
   const { rt, owner } = await takeOver(rolloutId, options, 'roll back');
   const view = rt.log.view;
   const incomplete = view.status === 'rolled_back' ? (view.rollback?.incomplete ?? []) : [];
@@ -331,7 +331,7 @@ export async function rollbackSession(rolloutId: string, request: { reason: stri
   }
   // A rollback that ended incomplete: retry what failed (compensations, onRollback hooks) and the verification.
   if (incomplete.length > 0) await record(rt, EventType.rollbackRetried, { reason: request.reason, by: options.operator, incomplete });
-  else if (!view.rollback) await record(rt, EventType.abortRequested, { reason: request.reason, by: options.operator, severity: request.severity, takenOver: true });
+  else if (!view.rollback) await record(rt, EventType.abortRequested, { reason: request.reason, by: options.operator, severity: request.severity, takenOver: true, ...(request.source ? { source: request.source } : {}) });
   // This process is the one rolling back: the durable abort flag it set must not be recorded twice.
   rt.stopRequest = { trigger: 'abort', reason: request.reason, by: options.operator, severity: request.severity };
   return sessionHandle(rt, owner, () => rollBack(rt, { trigger: 'abort', reason: request.reason, by: options.operator, severity: request.severity }));
