@@ -7,7 +7,7 @@ import type { Prompter, RunnerOptions } from '../lib/rollout/runtime.js';
 import type { Session, SessionOptions, SessionResult } from '../lib/rollout/session.js';
 import { createRolloutRenderer } from '../lib/ui/rollout-view.js';
 import type { Ui } from '../lib/ui/ui.js';
-import { parseDuration } from '../lib/duration.js';
+import { formatDuration, parseDuration } from '../lib/duration.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { operatorIdentity } from '../lib/operator.js';
 import { openStateStore } from '../lib/state/open.js';
@@ -70,6 +70,11 @@ export async function driveSession(ctx: CommandContext, store: StateStore, makeS
   };
   const session = await makeSession(onEvent);
   renderer = createRolloutRenderer(ctx.ui, totalSteps());
+  // A Redis failover: the runner waits on the store with traffic where it is; say so, and when it is over.
+  store.onOutage?.((change) => {
+    if (change.state === 'down') ctx.ui.warn(`state store ${store.url} not answering (${change.what}: ${change.error}); traffic is held where it is while retrying for up to ${formatDuration(change.retryForMs)}`);
+    else ctx.ui.info(`state store ${store.url} answers again after ${formatDuration(change.downForMs)}; continuing`);
+  });
   for (const event of pending.splice(0)) renderer.onEvent(event);
 
   // Named per handler: on a terminal, ora/readline turn Ctrl-C into `process.emit('SIGINT')` with

@@ -35,7 +35,7 @@ import { CorruptEventLogError } from './event-log-error.js';
 import { isLockDead } from './lock-liveness.js';
 import type { RedisTarget } from './redis-url.js';
 import { abortRequestSchema, approvalDecisionSchema, isSafeName, lockOwnerSchema, parseStored, rolloutRecordSchema, storedEventSchema } from './schemas.js';
-import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RecordPatch, RolloutEvent, RolloutRecord, StateStore } from './types.js';
+import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RecordPatch, RolloutEvent, RolloutRecord, StateStore, StoreOutage } from './types.js';
 
 type Client = Redis | Cluster;
 
@@ -169,6 +169,9 @@ export class RedisStateStore implements StateStore {
    * still asks the store one question) starts after retryFor, not after twice that.
    */
   private givenUp = false;
+  /** When operations started failing (undefined while the store answers), and who wants to know. */
+  private downSince: number | undefined;
+  private readonly outageListeners: Array<(change: StoreOutage) => void> = [];
 
   private constructor(
     private readonly redis: Client,
@@ -210,6 +213,11 @@ export class RedisStateStore implements StateStore {
       try {
         const result = await fn(attempt);
         this.givenUp = false;
+        if (this.downSince !== undefined) {
+          const downForMs = Date.now() - this.downSince;
+          this.downSince = undefined;
+          this.emitOutage({ state: 'up', downForMs });
+        }
         return result;
       } catch (error) {
         if (error instanceof StateError || error instanceof UsageError || error instanceof CorruptEventLogError) throw error;
@@ -218,7 +226,25 @@ export class RedisStateStore implements StateStore {
           const waited = attempt > 0 ? ` after retrying for ${((Date.now() - started) / 1000).toFixed(1)} s` : '';
           throw new StateError(`state store at ${this.url}: ${what} failed${waited} (${errorCode(error)})`, undefined, { cause: error });
         }
+        if (this.downSince === undefined) {
+          this.downSince = started;
+          this.emitOutage({ state: 'down', what, error: errorCode(error), retryForMs: this.target.retryForMs });
+        }
         await sleep(Math.min(100 * 2 ** attempt, 1_000));
+      }
+    }
+  }
+
+  onOutage(listener: (change: StoreOutage) => void): void {
+    this.outageListeners.push(listener);
+  }
+
+  private emitOutage(change: StoreOutage): void {
+    for (const listener of this.outageListeners) {
+      try {
+        listener(change);
+      } catch {
+        // a listener's failure is not the store's
       }
     }
   }

@@ -150,4 +150,13 @@ export interface StateStore {
   getApproval(rolloutId: string, step: number): Promise<ApprovalDecision | undefined>;
 
   close(): Promise<void>;
+
+  /**
+   * Stores that ride out failovers (Redis) report when operations start failing and are being
+   * retried (`down`), and when one succeeds again (`up`), so a runner can say it holds traffic
+   * where it is meanwhile. Optional: the file store never waits.
+   */
+  onOutage?(listener: (change: StoreOutage) => void): void;
 }
+
+export type StoreOutage = { state: 'down'; what: string; error: string; retryForMs: number } | { state: 'up'; downForMs: number };

@@ -106,6 +106,9 @@ describe('Redis Sentinel: master SIGKILLed', () => {
     expect(result.code, result.stderr).toBe(0);
     const outcome = resultLine(result.stdout);
     expect(outcome).toMatchObject({ status: 'promoted', weight: 100 });
+    // The runner said it was holding, and when the store was back (stderr; stdout stays NDJSON).
+    expect(result.stderr).toMatch(/state store redis-sentinel:\/\/\S+ not answering \(.*\); traffic is held where it is while retrying for up to 30s/);
+    expect(result.stderr).toMatch(/answers again after \d/);
     const rolloutId = outcome.rolloutId as string;
     await expectAllRecorded(group.url, rolloutId, reported);
     // Nothing was done twice or skipped: each step's weight applied once, in order.
