@@ -28,7 +28,7 @@ export function budgetChart(s: SloResult): string {
   const lanes = s.alerts.length;
   const height = PAD_T + CHART_H + 22 + lanes * (LANE_H + 4) + 4;
   const x = (ms: number): number => PAD_L + ((ms - from) / span) * (W - PAD_L - PAD_R);
-  const values = s.budgetCurve.map(([, v]) => v);
+  const values = s.budgetCurve.filter(([t]) => t * 1_000 >= from && t * 1_000 <= to).map(([, v]) => v);
   const lo = Math.min(0, ...values);
   const hi = Math.max(1, ...values);
   const y = (v: number): number => PAD_T + ((hi - v) / (hi - lo)) * CHART_H;
@@ -36,13 +36,15 @@ export function budgetChart(s: SloResult): string {
   for (const e of s.excluded) {
     const x1 = x(Math.max(from, Date.parse(e.from)));
     const x2 = x(Math.min(to, Date.parse(e.to)));
-    parts.push(`<rect class="excluded" x="${x1.toFixed(1)}" y="${PAD_T}" width="${Math.max(1, x2 - x1).toFixed(1)}" height="${CHART_H + 22 + lanes * (LANE_H + 4)}"><title>excluded: ${h(e.reason)} (${h(e.from)} → ${h(e.to)})</title></rect>`);
+    parts.push(`<rect class="excluded" x="${x1.toFixed(1)}" y="${PAD_T}" width="${Math.max(2, x2 - x1).toFixed(1)}" height="${CHART_H + 22 + lanes * (LANE_H + 4)}"><title>excluded: ${h(e.reason)} (${h(e.from)} → ${h(e.to)})</title></rect>`);
   }
   parts.push(`<line class="axis" x1="${PAD_L}" y1="${y(1).toFixed(1)}" x2="${W - PAD_R}" y2="${y(1).toFixed(1)}"/>`);
   parts.push(`<line class="zero" x1="${PAD_L}" y1="${y(0).toFixed(1)}" x2="${W - PAD_R}" y2="${y(0).toFixed(1)}"/>`);
   parts.push(`<text class="tick" x="4" y="${(y(1) + 4).toFixed(1)}">100%</text><text class="tick" x="4" y="${(y(0) + 4).toFixed(1)}">0%</text>`);
-  if (s.budgetCurve.length > 0) {
-    const points = [[from / 1_000, 1] as [number, number], ...s.budgetCurve].map(([t, v]) => `${x(t * 1_000).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
+  // Points outside the period (a hand-edited log) would draw outside the frame: left out.
+  const curve = s.budgetCurve.filter(([t]) => t * 1_000 >= from && t * 1_000 <= to);
+  if (curve.length > 0) {
+    const points = [[from / 1_000, 1] as [number, number], ...curve].map(([t, v]) => `${x(t * 1_000).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     parts.push(`<polyline class="budget" points="${points}"><title>error budget remaining</title></polyline>`);
   }
   const laneTop = PAD_T + CHART_H + 22;
