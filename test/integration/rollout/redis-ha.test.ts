@@ -123,12 +123,17 @@ describe('Redis Sentinel: master SIGKILLed', () => {
 
   it('during a rollback: the rollback finishes through the failover (rolled back, weight 0, verified), every reported event is stored', async () => {
     await group.waitForReplicas(1);
-    const plan = env.writePlan('ha-sentinel-rollback', { analysis: { inconclusiveLimit: 20 }, steps: [{ weight: 10, bake: '5s' }, { weight: 25, bake: '20s' }, { weight: 100, bake: '2s' }] });
+    const plan = env.writePlan('ha-sentinel-rollback', {
+      analysis: { inconclusiveLimit: 20 },
+      steps: [{ weight: 10, bake: '5s' }, { weight: 25, bake: '20s' }, { weight: 100, bake: '2s' }],
+      // An onRollback hook of 1 s, so the kill lands inside the rollback (it is otherwise over in milliseconds).
+      hooks: { onRollback: [{ name: 'page-oncall', exec: [process.execPath, '-e', 'setTimeout(() => {}, 1000)'], timeout: '30s' }] },
+    });
     const runner = startCli(['rollout', 'run', plan, '--json', '--state', group.url], { timeoutMs: 120_000 });
     const reported = watchEvents(runner);
     await waitFor(reported, (e) => e.type === 'weight.applied' && e.data.weight === 25, runner);
     env.service.inject({ track: 'canary', errorRate: 0.5 });
-    await waitFor(reported, (e) => e.type === 'rollback.started', runner);
+    await waitFor(reported, (e) => e.type === 'hook.started' && e.data.point === 'onRollback', runner);
     const killedAt = Date.now();
     const killed = await group.killMaster();
     const failoverMs = await group.waitForFailover(killed);
@@ -141,6 +146,9 @@ describe('Redis Sentinel: master SIGKILLed', () => {
     const stored = await expectAllRecorded(group.url, outcome.rolloutId as string, reported);
     expect(stored.at(-1)?.type).toBe('rollout.rolled_back');
     expect(stored.some((e) => e.type === 'rollback.verification')).toBe(true);
+    // The rest of the rollback was recorded after the kill, through the failover.
+    const afterKill = reported.filter((r) => r.seenAt >= killedAt).map((r) => r.event.type);
+    expect(afterKill).toEqual(expect.arrayContaining(['hook.finished', 'rollback.verification', 'rollout.rolled_back']));
     const { across } = gaps(reported, killedAt);
     console.log(`sentinel, master killed during a rollback: failover took ${failoverMs} ms; events paused ${across} ms across the kill`);
     await group.restartAsReplica(killed);
