@@ -21,7 +21,8 @@ afterAll(() => {
 });
 
 /** stderr lines without the plain-mode timestamp: `2026-...Z error  x` → `error x`. */
-const lines = (stderr: string): string[] => stderr.split('\n').filter(Boolean).map((line) => line.replace(/^\S+Z (\w+)\s+/, '$1 '));
+// Timestamped lines as `level message`; an error at file:line:col is printed first on its line (no timestamp).
+const lines = (stderr: string): string[] => stderr.split('\n').filter(Boolean).map((line) => (/^\S+?:\d+:\d+: /.test(line) ? `error ${line}` : line.replace(/^\S+Z (\w+)\s+/, '$1 ')));
 
 describe('rollgate sla rules', () => {
   it('prints the rule file on stdout, nothing on stderr, exit 0', async () => {

@@ -64,15 +64,12 @@ export const ANSI = /\u001b\[/;
 
 /**
  * The messages of one level from plain stderr: timestamped lines (`<ISO time> <level> <message>`)
- * and compiler-style diagnostics, which stay first on their line (`file:line:col: error: message`,
- * returned as `file:line:col: message`).
+ * and errors at a position, which stay first on their line (`file:line:col: message`).
  */
 export function stderrMessages(stderr: string, level = 'error'): string[] {
-  const word: Record<string, string> = { error: 'error', warn: 'warning' };
   return stderr.split('\n').flatMap((line) => {
     const logged = /^\d{4}-\d\d-\d\dT[\d:.]+Z (\w+)\s+(.*)$/.exec(line);
     if (logged) return logged[1] === level ? [logged[2]!] : [];
-    const diagnostic = /^(\S+?:\d+:\d+: )(error|warning|note): (.*)$/.exec(line);
-    return diagnostic && diagnostic[2] === word[level] ? [`${diagnostic[1]}${diagnostic[3]}`] : [];
+    return level === 'error' && /^\S+?:\d+:\d+: /.test(line) ? [line] : [];
   });
 }

@@ -104,17 +104,17 @@ export function bashScript(nodes: CommandNode[]): string {
   }
   lines.push('  esac');
   // A flag's value: its choices, a file, or nothing to guess.
-  lines.push('  case "$prev" in');
-  const seen = new Set<string>();
-  for (const node of nodes) {
+  // Per command path: two commands may give one flag name different values (--format).
+  lines.push('  case "$path:$prev" in');
+  for (const node of [...nodes.filter((n) => n.path !== ''), ...nodes.filter((n) => n.path === '')]) {
     for (const f of node.flags) {
       if (!f.takesValue) continue;
       for (const name of f.names) {
-        if (seen.has(name)) continue;
-        seen.add(name);
-        if (f.choices) lines.push(`    ${name}) COMPREPLY=($(compgen -W ${shq(f.choices.join(' '))} -- "$cur")); return ;;`);
-        else if (f.files) lines.push(`    ${name}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
-        else lines.push(`    ${name}) COMPREPLY=(); return ;;`);
+        // The program's own flags are accepted after any command.
+        const pattern = node.path === '' ? `*:${name}` : shq(`${node.path}:${name}`);
+        if (f.choices) lines.push(`    ${pattern}) COMPREPLY=($(compgen -W ${shq(f.choices.join(' '))} -- "$cur")); return ;;`);
+        else if (f.files) lines.push(`    ${pattern}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
+        else lines.push(`    ${pattern}) COMPREPLY=(); return ;;`);
       }
     }
   }

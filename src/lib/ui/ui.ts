@@ -167,12 +167,10 @@ class TerminalUi implements Ui {
       const p = this.paint;
       const symbol = { debug: p.dim('·'), info: p.cyan('ℹ'), success: p.green('✔'), warn: p.yellow('⚠'), error: p.red('✖') }[level];
       line = `${symbol} ${level === 'debug' ? p.dim(message) : message}`;
-    } else if (DIAGNOSTIC_RE.test(stripAnsi(message))) {
-      // `file:line:col: error: ...` first on its line, as compilers print it, so editors' quickfix
-      // lists and CI problem matchers (GitHub's, vim's errorformat) find it.
-      const plain = this.color ? message : stripAnsi(message);
-      const where = DIAGNOSTIC_RE.exec(stripAnsi(plain))![0];
-      line = `${where}${level === 'error' ? 'error' : level === 'warn' ? 'warning' : 'note'}: ${plain.slice(where.length)}`;
+    } else if (level === 'error' && DIAGNOSTIC_RE.test(stripAnsi(message))) {
+      // An error at `file:line:col: ...` stays first on its line, as promtool and tsc print it, so
+      // editors' quickfix lists and CI problem matchers find it.
+      line = this.color ? message : stripAnsi(message);
     } else {
       line = `${this.now().toISOString()} ${LEVEL_WORD[level].padEnd(5)} ${this.color ? message : stripAnsi(message)}`;
     }

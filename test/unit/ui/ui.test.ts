@@ -106,7 +106,7 @@ describe('Ui output', () => {
     ui.error('plan.yaml:14:7: steps[2].weight: 140 is above 100');
     ui.error('something else');
     ui.warn('plan.yaml:3:1: gates[0].for: 5m is longer than the bake');
-    expect(s.text().err).toBe('plan.yaml:14:7: error: steps[2].weight: 140 is above 100\n2026-11-23T10:00:00.000Z error something else\nplan.yaml:3:1: warning: gates[0].for: 5m is longer than the bake\n');
+    expect(s.text().err).toBe('plan.yaml:14:7: steps[2].weight: 140 is above 100\n2026-11-23T10:00:00.000Z error something else\n2026-11-23T10:00:00.000Z warn  plan.yaml:3:1: gates[0].for: 5m is longer than the bake\n');
   });
 
   it('truncateToWidth keeps colour escapes whole', () => {
