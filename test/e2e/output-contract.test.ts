@@ -1,0 +1,92 @@
+/**
+ * Output contract fixes from issue 11 section 6, through the built binary: --json is one JSON
+ * document or a usage error, HTML is never dumped on a terminal, `--version --json`, help for a
+ * nested command, commander's own errors naming the help to run, and URLs from flags and the
+ * environment checked before anything is sent.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT, runCli } from '../support/cli.js';
+
+const LOG = 'test/fixtures/evidence/rolled-back-gate.ndjson';
+
+describe('evidence report output', () => {
+  it('--json: the json report is the one document; other formats need --out (then a JSON summary)', async () => {
+    const json = await runCli(['evidence', 'report', LOG, '--format', 'json', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(() => JSON.parse(json.stdout)).not.toThrow();
+    for (const format of ['md', 'junit', 'html']) {
+      const refused = await runCli(['evidence', 'report', LOG, '--format', format, '--json']);
+      expect(refused.code, format).toBe(2);
+      expect(JSON.parse(refused.stdout)).toMatchObject({ schemaVersion: 1, error: { kind: 'usage' } });
+      expect(refused.stderr).toContain(`--json with --format ${format}: stdout would not be JSON`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'rollgate-out-'));
+    try {
+      const written = await runCli(['evidence', 'report', LOG, '--format', 'junit', '--out', join(dir, 'r.xml'), '--json']);
+      expect(written.code, written.stderr).toBe(0);
+      expect(JSON.parse(written.stdout)).toMatchObject({ schemaVersion: 1, format: 'junit', out: join(dir, 'r.xml') });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+  it.skipIf(!hasTmux)('--format html on a terminal without --out is refused; piped it is written', async () => {
+    const socket = `rollgate-output-${process.pid}`;
+    try {
+      execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '20', `cd ${ROOT} && env -u CI ${process.execPath} ${BIN} evidence report ${LOG} --format html; echo EXIT=$?; sleep 30`]);
+      let screen = '';
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline && !/EXIT=\d+/.test(screen); await new Promise((r) => setTimeout(r, 100))) screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p'], { encoding: 'utf8' });
+      expect(screen).toMatch(/EXIT=2/);
+      expect(screen).toContain('--format html on a terminal: pass --out FILE');
+      expect(screen).not.toContain('<html');
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+    }
+    const piped = await runCli(['evidence', 'report', LOG, '--format', 'html']);
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/^<!doctype html>/i);
+  });
+});
+
+describe('CLI frame additions', () => {
+  it('--version --json is one JSON document', async () => {
+    const result = await runCli(['--version', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ schemaVersion: 1, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+  });
+
+  it('help takes a nested command; subcommand help lists the inherited global flags; group pages have examples', async () => {
+    const nested = await runCli(['help', 'rollout', 'run']);
+    expect(nested.code, nested.stderr).toBe(0);
+    expect(nested.stdout).toMatch(/^Usage: rollgate rollout run \[options\] <plan>/);
+    expect(nested.stdout).toMatch(/Global Options:[\s\S]*--state <url>/);
+    for (const group of ['plan', 'gate', 'rollout', 'evidence']) {
+      const page = await runCli([group, '--help']);
+      expect(page.stdout, group).toMatch(new RegExp(`Examples:\\n  \\$ rollgate ${group} `));
+    }
+    const unknown = await runCli(['help', 'rollout', 'nope']);
+    expect(unknown.code).toBe(2);
+  });
+
+  it("commander's errors name the help to run", async () => {
+    const result = await runCli(['rollout', 'run', '--bogus', 'x.yaml']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: unknown option '--bogus'\nhint: run rollgate rollout run --help for usage\n");
+  });
+
+  it('a bad Prometheus URL from the flag or the environment is a usage error (exit 2), said once', async () => {
+    const flag = await runCli(['gate', 'check', 'playbooks/canary-standard.yaml', '--prometheus', '127.0.0.1:9']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr.match(/127\.0\.0\.1:9: not a URL/g)).toHaveLength(1);
+    expect(flag.stderr).toContain('hint: for example: http://127.0.0.1:9');
+    const env = await runCli(['gate', 'check', 'playbooks/canary-standard.yaml'], { env: { ROLLGATE_PROMETHEUS_URL: 'localhost:9090' } });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain('ROLLGATE_PROMETHEUS_URL localhost:9090: not an http:// or https:// URL');
+  });
+});
+
