@@ -1,4 +1,5 @@
 import { formatDuration } from '../lib/duration.js';
+import { ExitCode } from '../lib/errors.js';
 import { findRollout } from '../lib/rollout/find.js';
 import { reduceEvents, isTerminal, type RolloutView } from '../lib/rollout/reduce.js';
 import { sleep } from '../lib/sleep.js';
@@ -69,6 +70,25 @@ function describe(row: StatusRow): string {
   return flags ? `${row.status} (${flags})` : row.status;
 }
 
+/** `status --watch` ends with the exit code of the outcome it watched, as `rollout run` would. */
+function watchExitCode(row: StatusRow): number {
+  switch (row.status) {
+    case 'promoted':
+      return ExitCode.ok;
+    case 'rolled_back':
+      return row.incomplete.length > 0 ? ExitCode.rollbackFailed : ExitCode.failed;
+    case 'paused':
+      return ExitCode.paused;
+    case 'aborted':
+      return ExitCode.interrupted;
+    case 'failed':
+      return ExitCode.rollbackFailed;
+    default:
+      // Still running but its runner is gone: no verdict.
+      return ExitCode.noVerdict;
+  }
+}
+
 function age(iso: string | null): string {
   return iso ? `${formatDuration(Math.max(0, Date.now() - Date.parse(iso)))} ago` : '';
 }
@@ -86,6 +106,8 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
     }
     const { rolloutId } = await findRollout(store, input.target);
     let last = '';
+    // On a terminal --watch redraws its block in place: how many lines the previous frame took.
+    let drawn = 0;
     for (;;) {
       const row = await statusOf(store, rolloutId);
       const snapshot = JSON.stringify({ ...row, updatedAt: null });
@@ -93,9 +115,8 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
         last = snapshot;
         if (ui.mode === 'json') ui.json({ ...row });
         else if (input.watch && ui.mode === 'plain') ui.info(`${row.rolloutId} ${describe(row)} step ${row.step + 1}/${row.steps} weight ${row.weight}%${row.reason ? ` — ${row.reason}` : ''}`);
-        else
-          ui.out(
-            ui.table(
+        else {
+          const block = ui.table(
               ['field', 'value'],
               [
                 ['rollout', row.rolloutId],
@@ -108,11 +129,16 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
                 ['updated', age(row.updatedAt)],
                 ['evidence', `${row.evidence.events} events, head ${row.evidence.head?.slice(0, 12) ?? '-'}`],
               ],
-            ),
-          );
+            );
+          // Cursor up over the previous frame and clear to the end of the screen, then draw again.
+          if (input.watch && ui.mode === 'tty' && drawn > 0) ctx.streams.stdout.write(`\u001b[${drawn}A\u001b[J`);
+          ui.out(block);
+          drawn = block.split('\n').length;
+        }
       }
       // Watching ends when nothing will change by itself any more: ended, paused, aborted, or no runner.
-      if (!input.watch || isTerminal(row.status as never) || row.status === 'paused' || row.status === 'aborted' || row.runner !== 'live') return 0;
+      if (!input.watch) return 0;
+      if (isTerminal(row.status as never) || row.status === 'paused' || row.status === 'aborted' || row.runner !== 'live') return watchExitCode(row);
       await sleep(1_000);
     }
   });

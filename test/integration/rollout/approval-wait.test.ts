@@ -31,4 +31,18 @@ describe('waiting for an approval in CI', () => {
     const after = done.stderr.slice(done.stderr.lastIndexOf('still waiting'));
     expect(after.split('\n').slice(1).join('\n')).not.toContain('waiting for approval');
   }, 90_000);
+
+  it('status --watch ends with the outcome as its exit code: paused for approval 5, rolled back 1', async () => {
+    const paused = env.writePlan('watch-paused', { steps: [{ weight: 10, bake: '1s', approval: true }, { weight: 100, bake: '1s' }], analysis: { onInconclusive: 'continue' } });
+    const run = await runCli(['rollout', 'run', paused, '--on-approval', 'exit', '--state', env.stateUrl]);
+    expect(run.code, run.stderr).toBe(5);
+    const watchPaused = await runCli(['rollout', 'status', SERVICE, '--watch', '--state', env.stateUrl]);
+    expect(watchPaused.code, watchPaused.stderr).toBe(5);
+    const rollback = await runCli(['rollback', SERVICE, '--reason', 'test', '--yes', '--state', env.stateUrl]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    const watchRolledBack = await runCli(['rollout', 'status', SERVICE, '--watch', '--state', env.stateUrl]);
+    expect(watchRolledBack.code, watchRolledBack.stderr).toBe(1);
+    // Without --watch the status itself is the answer: exit 0.
+    expect((await runCli(['rollout', 'status', SERVICE, '--state', env.stateUrl])).code).toBe(0);
+  }, 90_000);
 });
