@@ -157,7 +157,7 @@ function registerCommands(program: Command, action: ActionFactory): void {
     .description('the resolved plan: steps, bake times, gates, minimum duration, worst-case detection time per gate')
     .argument('<file>', 'plan file')
     .option('--set <name=value>', 'override a plan var (repeatable)', collect)
-    .addHelpText('after', examples('rollgate plan show plan.yaml', 'rollgate plan show plan.yaml --json | jq .steps', 'ROLLGATE_POLICY=org-policy.yaml rollgate plan show plan.yaml'))
+    .addHelpText('after', examples('rollgate plan show plan.yaml', 'rollgate plan show plan.yaml --json | jq .plan.steps', 'ROLLGATE_POLICY=org-policy.yaml rollgate plan show plan.yaml'))
     .action(
       action(async (ctx, file: string, opts: { set?: string[] }) => {
         const { run } = await import('./commands/plan-show.js');
@@ -419,7 +419,7 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
   evidence
     .command('verify')
     .description('check the evidence hash chain of a rollout or an exported log')
-    .argument('<target>', 'rollout ID or a log file (NDJSON or JSON report)')
+    .argument('<target>', 'rollout ID, service (its current or newest rollout), or a log file (NDJSON or JSON report)')
     .option('--expect-head <hash>', 'the log must end at this chain head (HASH or SEQ:HASH, e.g. from a report): detects a copy whose tail was cut')
     .addHelpText(
       'after',

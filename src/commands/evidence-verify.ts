@@ -81,7 +81,13 @@ async function verifyStoredRollout(ctx: CommandContext, rolloutId: string, expec
   ]);
   const store = await openStateStore(resolveStateUrl(ctx), { cwd: ctx.cwd });
   try {
-    const record = await store.getRollout(rolloutId);
+    // A service name stands for its current (or newest) rollout, as for `evidence report`.
+    let record = await store.getRollout(rolloutId);
+    if (!record) {
+      const { serviceRollout } = await import('../lib/rollout/find.js');
+      record = await serviceRollout(store, rolloutId);
+      if (record) rolloutId = record.rolloutId;
+    }
     let events;
     try {
       events = await store.readEvents(rolloutId);

@@ -5,10 +5,12 @@
  * environment checked before anything is sent.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FileStateStore } from '../../src/lib/state/file-store.js';
+import type { RolloutEvent } from '../../src/lib/state/types.js';
 import { BIN, ROOT, runCli } from '../support/cli.js';
 
 const LOG = 'test/fixtures/evidence/rolled-back-gate.ndjson';
@@ -50,6 +52,28 @@ describe('evidence report output', () => {
     const piped = await runCli(['evidence', 'report', LOG, '--format', 'html']);
     expect(piped.code).toBe(0);
     expect(piped.stdout).toMatch(/^<!doctype html>/i);
+  });
+});
+
+describe('evidence verify SERVICE', () => {
+  it('a service name stands for its newest rollout, as for evidence report', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollgate-verify-'));
+    try {
+      const events = readFileSync(join(ROOT, 'test/fixtures/evidence/promoted.ndjson'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as RolloutEvent);
+      const first = events[0]!;
+      const store = new FileStateStore(join(dir, 'state'));
+      await store.createRollout({ rolloutId: first.rolloutId, service: 'checkout', planName: 'promoted', planFile: 'promoted.yaml', planSha256: '0'.repeat(64), status: 'promoted', step: 0, weight: 100, createdAt: first.at, updatedAt: events.at(-1)!.at });
+      for (const event of events) await store.appendEvent(event);
+      await store.close();
+      const state = `file:${join(dir, 'state')}`;
+      const byService = await runCli(['evidence', 'verify', 'checkout', '--state', state]);
+      expect(byService.code, byService.stderr).toBe(0);
+      expect(byService.stdout).toMatch(new RegExp(`evidence intact: ${events.length} events, head ${events.at(-1)!.hash}`));
+      const unknown = await runCli(['evidence', 'verify', 'nobody', '--state', state]);
+      expect(unknown.code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
