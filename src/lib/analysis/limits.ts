@@ -11,6 +11,11 @@
 import type { Measurement } from '../gates/types.js';
 import type { AnalysisConfig } from '../plan/types.js';
 
+/** `1 failure`, `2 failures`: said in words, not `failure(s)`. */
+function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 export interface GateCount {
   passes: number;
   failures: number;
@@ -79,18 +84,18 @@ export class LimitCounter {
     const { failureLimit, inconclusiveLimit, errorLimit } = this.config;
     for (const m of measurements) {
       if (m.verdict === 'fail' && m.severity !== 'warning' && this.count(m.gate).failures > failureLimit) {
-        return { kind: 'fail', gate: m.gate, reason: `gate ${m.gate} failed: ${m.reason} (${this.count(m.gate).failures} failure(s), limit ${failureLimit})` };
+        return { kind: 'fail', gate: m.gate, reason: `gate ${m.gate} failed: ${m.reason} (${countOf(this.count(m.gate).failures, 'failure')}, limit ${failureLimit})` };
       }
     }
     // Warning gates are recorded and reported only: no data or no answer from them decides nothing either.
     for (const m of measurements) {
       if (m.verdict === 'inconclusive' && m.severity !== 'warning' && this.count(m.gate).inconclusive > inconclusiveLimit) {
-        return { kind: 'inconclusive', gate: m.gate, reason: `gate ${m.gate} inconclusive: ${m.reason} (${this.count(m.gate).inconclusive} time(s), limit ${inconclusiveLimit})` };
+        return { kind: 'inconclusive', gate: m.gate, reason: `gate ${m.gate} inconclusive: ${m.reason} (${countOf(this.count(m.gate).inconclusive, 'time')}, limit ${inconclusiveLimit})` };
       }
     }
     for (const m of measurements) {
       if (m.verdict === 'error' && m.severity !== 'warning' && this.count(m.gate).consecutiveErrors > errorLimit) {
-        return { kind: 'error', gate: m.gate, reason: `gate ${m.gate}: ${m.reason} (${this.count(m.gate).consecutiveErrors} consecutive error(s), limit ${errorLimit})` };
+        return { kind: 'error', gate: m.gate, reason: `gate ${m.gate}: ${m.reason} (${countOf(this.count(m.gate).consecutiveErrors, 'consecutive error')}, limit ${errorLimit})` };
       }
     }
     return { kind: 'continue' };

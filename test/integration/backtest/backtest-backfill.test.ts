@@ -97,12 +97,12 @@ describe('plan backtest on backfilled data', () => {
     expect(result.runs.map((r) => r.start)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((n) => iso(run(n))));
     expect(result.every).toBe('15m');
 
-    expect(result.runs[3]).toMatchObject({ step: 1, weight: 50, at: iso(run(4) + 6 * MIN), end: iso(run(4) + 6 * MIN), gate: 'error-rate', value: 0.05, reason: 'gate error-rate failed: 0.05 > max 0.01 (1 failure(s), limit 0)' });
+    expect(result.runs[3]).toMatchObject({ step: 1, weight: 50, at: iso(run(4) + 6 * MIN), end: iso(run(4) + 6 * MIN), gate: 'error-rate', value: 0.05, reason: 'gate error-rate failed: 0.05 > max 0.01 (1 failure, limit 0)' });
     expect(result.runs[6]).toMatchObject({ step: 1, weight: 50, at: iso(run(7) + 7 * MIN), gate: 'latency', value: 0.5 });
-    expect(result.runs[6]!.reason).toBe('gate latency failed: breached for 2m (all 5 points); closest 0.5 > max 0.2 (1 failure(s), limit 0)');
+    expect(result.runs[6]!.reason).toBe('gate latency failed: breached for 2m (all 5 points); closest 0.5 > max 0.2 (1 failure, limit 0)');
     // Last sample at +2m45s, stale from +7m45s: inconclusive at +8m, +8m30s, +9m; the third is beyond inconclusiveLimit 2.
     expect(result.runs[7]).toMatchObject({ outcome: 'no_data', step: 1, at: iso(run(8) + 9 * MIN), gate: 'error-rate', value: null });
-    expect(result.runs[7]!.reason).toBe('no data: gate error-rate inconclusive: no data: the query returned no series (onEmpty: inconclusive) (3 time(s), limit 2); rollout run would have paused on the gap');
+    expect(result.runs[7]!.reason).toBe('no data: gate error-rate inconclusive: no data: the query returned no series (onEmpty: inconclusive) (3 times, limit 2); rollout run would have paused on the gap');
     expect(result.runs[0]).toMatchObject({ outcome: 'promoted', step: 2, weight: 100, end: iso(run(1) + RUN), gate: null, reason: 'all 3 steps passed' });
 
     expect(result.summary).toEqual({ runs: 8, promoted: 5, rolled_back: 2, paused: 0, no_data: 1, expect: 'healthy', falsePositives: 2 });
@@ -130,7 +130,7 @@ describe('plan backtest on backfilled data', () => {
     const manual = variant(`${PLAN(prometheus.url).replace('onInconclusive: pause', 'onInconclusive: rollback')}rollback: { auto: false }\n`);
     const a = await runBacktest(await manual, api, period);
     expect(a.runs.map((r) => r.outcome)).toEqual(['promoted', 'promoted', 'promoted', 'paused', 'promoted', 'promoted', 'paused', 'no_data']);
-    expect(a.runs[3]!.reason).toBe('gate error-rate failed: 0.05 > max 0.01 (1 failure(s), limit 0); rollback.auto is off, a person would have been asked');
+    expect(a.runs[3]!.reason).toBe('gate error-rate failed: 0.05 > max 0.01 (1 failure, limit 0); rollback.auto is off, a person would have been asked');
     expect(a.runs[7]!.reason).toMatch(/; rollout run would have rolled back on the gap$/);
     expect(a.gates.find((g) => g.name === 'error-rate')).toMatchObject({ pauses: 1, rollbacks: 0, noData: 1 });
 
@@ -138,7 +138,7 @@ describe('plan backtest on backfilled data', () => {
     const lowTraffic = variant(PLAN(prometheus.url).replace('    max: 0.01\n', '    max: 0.01\n    minSamples: { query: "bt_cache_hit_ratio * 0 + 10", min: 50 }\n'));
     const b = await runBacktest(await lowTraffic, api, period);
     expect(b.runs.map((r) => r.outcome)).toEqual(['paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused', 'paused']);
-    expect(b.runs[0]).toMatchObject({ step: 0, at: iso(run(1) + 90), gate: 'error-rate', reason: 'gate error-rate inconclusive: only 10 samples, fewer than 50 (3 time(s), limit 2)' });
+    expect(b.runs[0]).toMatchObject({ step: 0, at: iso(run(1) + 90), gate: 'error-rate', reason: 'gate error-rate inconclusive: only 10 samples, fewer than 50 (3 times, limit 2)' });
   }, 60_000);
 
   it('onInconclusive: continue goes on through the gap; --every spaces (or overlaps) the simulated rollouts', async () => {

@@ -56,7 +56,7 @@ export function describeEvent(event: RolloutEvent): string {
     case EventType.analysisHold:
       return d.holding === true ? `holding the weight: ${s(d.reason)}` : `hold ended: ${s(d.reason)}`;
     case EventType.bakeCompleted:
-      return `${stepOf(d.step)} baked: ${s(d.rounds)} rounds${typeof d.bakedMs === 'number' ? ` over ${(d.bakedMs / 1000).toFixed(1)}s` : ''}`;
+      return `${stepOf(d.step)} baked: ${s(d.rounds)} round${d.rounds === 1 ? '' : 's'}${typeof d.bakedMs === 'number' ? ` over ${(d.bakedMs / 1000).toFixed(1)}s` : ''}`;
     case EventType.stepCompleted:
       return `${stepOf(d.step)} completed at ${s(d.weight)}%`;
     case EventType.approvalRequested:
@@ -74,7 +74,7 @@ export function describeEvent(event: RolloutEvent): string {
     case EventType.compensationFinished:
       return `compensation of ${s(d.hook)} ${d.ok === true ? 'ok' : 'FAILED'}`;
     case EventType.verification:
-      return `stable verification ${d.passed === true ? 'passed' : 'FAILED'} (${Array.isArray(d.gates) ? d.gates.map(s).join(', ') : ''}; ${s(d.rounds)} rounds)`;
+      return `stable verification ${d.passed === true ? 'passed' : 'FAILED'} (${Array.isArray(d.gates) ? d.gates.map(s).join(', ') : ''}; ${s(d.rounds)} round${d.rounds === 1 ? '' : 's'})`;
     case EventType.promoted:
       return `promoted at ${s(d.weight)}%${Array.isArray(d.warnings) && d.warnings.length > 0 ? ` with warnings: ${d.warnings.map(s).join('; ')}` : ''}`;
     case EventType.rolledBack:
