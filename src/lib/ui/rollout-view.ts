@@ -39,7 +39,9 @@ export function describeEvent(event: RolloutEvent, totalSteps: number): { level:
       return d.ok === true ? { level: 'info', line: `hook ${text(d.hook)} done` } : { level: 'warn', line: `hook ${text(d.hook)} failed: ${text((d.action as { error?: string } | undefined)?.error)}` };
     case 'measurement': {
       const verdict = text(d.verdict);
-      const line = `${d.phase === 'verify' ? 'verify ' : ''}gate ${text(d.gate)}: ${verdict} (${fmtValue(d.value)}; ${text(d.threshold)})${verdict === 'pass' ? '' : ` — ${text(d.reason)}`}`;
+      // A pass shows value and threshold; anything else its reason, which already says both (once, at one precision).
+      const detail = verdict === 'pass' || !d.reason ? ` (${fmtValue(d.value)}; ${text(d.threshold)})` : ` — ${text(d.reason)}`;
+      const line = `${d.phase === 'verify' ? 'verify ' : ''}gate ${text(d.gate)}: ${verdict}${detail}`;
       return { level: verdict === 'pass' ? 'info' : verdict === 'fail' ? (d.severity === 'warning' ? 'warn' : 'error') : 'warn', line };
     }
     case 'analysis.hold':
