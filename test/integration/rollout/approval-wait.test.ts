@@ -3,8 +3,9 @@
  * how to approve, and repeats it periodically (ROLLGATE_APPROVAL_REMINDER) until someone approves
  * from another process. Also under -q: it is a warning.
  */
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runCli, startCli } from '../../support/cli.js';
+import { BIN, ROOT, runCli, startCli } from '../../support/cli.js';
 import { SERVICE, type LiveEnv } from '../../support/rollout-fixture.js';
 import { useLiveEnv } from '../../support/use-live-env.js';
 
@@ -44,5 +45,26 @@ describe('waiting for an approval in CI', () => {
     expect(watchRolledBack.code, watchRolledBack.stderr).toBe(1);
     // Without --watch the status itself is the answer: exit 0.
     expect((await runCli(['rollout', 'status', SERVICE, '--state', env.stateUrl])).code).toBe(0);
+  }, 90_000);
+
+  it.skipIf(spawnSync('tmux', ['-V']).status !== 0)('status --watch on a terminal redraws one block in place, then exits with the outcome', async () => {
+    const plan = env.writePlan('watch-tty', { steps: [{ weight: 10, bake: '3s' }, { weight: 50, bake: '2s' }, { weight: 100, bake: '1s' }], analysis: { onInconclusive: 'continue' } });
+    const runner = startCli(['rollout', 'run', plan, '--state', env.stateUrl]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const socket = `rollgate-watch-${process.pid}`;
+    try {
+      execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', `cd ${ROOT} && env -u CI -u NO_COLOR TERM=xterm-256color ${process.execPath} ${BIN} rollout status ${SERVICE} --watch --state ${env.stateUrl}; echo EXIT=$?; sleep 60`]);
+      let screen = '';
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !/EXIT=\d+/.test(screen); await new Promise((r) => setTimeout(r, 200))) screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p'], { encoding: 'utf8' });
+      expect((await runner.done).code).toBe(0);
+      // (The visible screen only: tmux keeps what a full clear erased in its scrollback.)
+      expect(screen).toMatch(/EXIT=0/);
+      // Several states were shown, but only the last block is left on the screen: redrawn, not appended.
+      expect(screen.match(/^field\s+value$/gm), screen).toHaveLength(1);
+      expect(screen).toMatch(/^status\s+promoted$/m);
+      expect(screen).toMatch(/^weight\s+100%$/m);
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+    }
   }, 90_000);
 });
