@@ -96,7 +96,7 @@ describe('reduceEvents', () => {
     // Verification measurements (phase verify) and other steps do not count.
     const twice = reduceEvents(log(...base, m(1, 'fail', 'verify'), m(0, 'fail'), m(1, 'fail')));
     expect(stepLimits(twice, 1).counter.count('error-rate').failures).toBe(2);
-    expect(recordedFailure(twice, 1)).toMatch(/gate error-rate failed.*2 failure\(s\), limit 1/);
+    expect(recordedFailure(twice, 1)).toMatch(/gate error-rate failed.*2 failures, limit 1/);
     expect(recordedFailure(twice, 0)).toBeUndefined();
   });
 
