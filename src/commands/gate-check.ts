@@ -14,7 +14,7 @@ import { didYouMean } from '../lib/plan/did-you-mean.js';
 import type { GateSpec, ResolvedPlan } from '../lib/plan/types.js';
 import { createPrometheusClient } from '../lib/prometheus/client.js';
 import type { PrometheusApi } from '../lib/prometheus/types.js';
-import { redactText, secretVarValues } from '../lib/redact.js';
+import { maskSecretValues, secretVarValues } from '../lib/redact.js';
 import { parseTimeArg } from '../lib/time.js';
 import { parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
 
@@ -82,7 +82,7 @@ export async function checkGates(
   const secrets = secretVarValues(plan.vars, plan.secretVars);
   if (ctx.global.json) {
     ctx.ui.json(
-      maskValues(
+      maskSecretValues(
         {
           verdict,
           at: at.toISOString(),
@@ -94,9 +94,9 @@ export async function checkGates(
       ),
     );
   } else {
-    ctx.ui.out(maskValues(renderTable(ctx, measurements), secrets));
+    ctx.ui.out(maskSecretValues(renderTable(ctx, measurements), secrets));
   }
-  report(ctx, verdict, maskValues(measurements, secrets));
+  report(ctx, verdict, maskSecretValues(measurements, secrets));
   return exitCodeForVerdict(verdict);
 }
 
@@ -119,21 +119,6 @@ function toJson(m: Measurement, gates: GateSpec[], api: PrometheusApi, at: Date)
     graphUrl: api.graphUrl(m.query, start, at),
     series: m.series.map((s) => ({ labels: s.labels, value: jsonNumber(s.value), verdict: s.verdict, reason: s.reason })),
   };
-}
-
-/**
- * Masks the known secret values in every string of `value` (by value only: series labels such as
- * `auth_method` are data here, not credentials). Unchanged when there are no secrets.
- */
-function maskValues<T>(value: T, secrets: readonly string[]): T {
-  if (secrets.length === 0) return value;
-  const walk = (item: unknown): unknown => {
-    if (typeof item === 'string') return redactText(item, secrets);
-    if (Array.isArray(item)) return item.map(walk);
-    if (item !== null && typeof item === 'object') return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, walk(v)]));
-    return item;
-  };
-  return walk(value) as T;
 }
 
 function jsonNumber(value: number | null): number | string | null {

@@ -190,3 +190,18 @@ export function maskCredentialPatterns(text: string): string {
   for (const [pattern, replacement] of CREDENTIAL_PATTERNS) result = result.replace(pattern, replacement);
   return result;
 }
+
+/**
+ * Masks the known secret values in every string of `value` (by value only: series labels such as
+ * `auth_method` are data here, not credentials). Unchanged when there are no secrets.
+ */
+export function maskSecretValues<T>(value: T, secrets: readonly string[]): T {
+  if (secrets.length === 0) return value;
+  const walk = (item: unknown): unknown => {
+    if (typeof item === 'string') return redactText(item, secrets);
+    if (Array.isArray(item)) return item.map(walk);
+    if (item !== null && typeof item === 'object') return Object.fromEntries(Object.entries(item).map(([k, v]) => [k, walk(v)]));
+    return item;
+  };
+  return walk(value) as T;
+}

@@ -80,4 +80,23 @@ describe('secret vars from the environment', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(json.stdout + json.stderr + text.stdout + text.stderr).not.toContain(LOGIN);
   });
+
+  it('a secret var used in a gate query never reaches the rollout evidence (measurement events)', async () => {
+    const file = env.writePlan('rollout-gate-secret', {
+      vars: { router: env.service.url, tenant: '${ROUTER_LOGIN}' },
+      gates: [{ name: 'tenant-errors', query: 'sum(rate(http_requests_total{service="{{service}}",tenant="{{tenant}}"}[5s])) or vector(0)', max: 1 }],
+      steps: [{ weight: 100, bake: '1s', gates: ['tenant-errors'] }],
+      rollback: { verify: undefined },
+    });
+    const run = await runCli(['rollout', 'run', file, '--json', '--state', env.stateUrl], { env: ENV });
+    expect(run.code, run.stderr).toBe(0);
+    const id = resultLine(run.stdout).rolloutId as string;
+    const events = await env.events(id);
+    const measured = events.filter((e) => e.type === 'measurement');
+    expect(measured.length).toBeGreaterThan(0);
+    expect(String(measured[0]!.data.query)).toContain('tenant="***"');
+    expect(JSON.stringify(events) + run.stdout + run.stderr).not.toContain(LOGIN);
+    const verify = await runCli(['evidence', 'verify', id, '--state', env.stateUrl]);
+    expect(verify.code, verify.stderr).toBe(0);
+  }, 90_000);
 });

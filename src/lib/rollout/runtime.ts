@@ -6,6 +6,7 @@
  * - `hardStop` ends everything, rollback included (second Ctrl-C, rollback time bound, lock lost):
  *   the engine then records an `aborted` state saying where traffic is.
  */
+import { maskSecretValues } from '../redact.js';
 import type { runAction as RunActionFn } from '../actions/run-action.js';
 import type { RolloutLog } from '../log/rollout-log.js';
 import type { PrometheusApi } from '../prometheus/types.js';
@@ -79,8 +80,9 @@ export function requestStop(rt: RolloutRuntime, request: StopRequest): void {
  * tells the Ui. Appends keep the order of the calls, also when callers do not await each other.
  */
 export async function record(rt: RolloutRuntime, type: string, data: Record<string, unknown>): Promise<RolloutEvent> {
-  // RolloutLog.append sanitises (NaN, Infinity, undefined) before hashing.
-  const event = await rt.log.append(type, data);
+  // RolloutLog.append sanitises (NaN, Infinity, undefined) before hashing. Secret var values may
+  // stand in a gate query or an action's output: they never reach the log.
+  const event = await rt.log.append(type, maskSecretValues(data, rt.secrets));
   rt.onEvent(event);
   return event;
 }
