@@ -170,7 +170,8 @@ describe('rollgate serve: the webhook', () => {
     expect((answer.json?.alerts as Array<{ outcome: string }>).map((a) => a.outcome)).toEqual(['resolved', 'not-for-rollgate', 'no-running-rollout', 'no-running-rollout']);
     expect(await store.getAbortRequest('checkout-r1')).toBeUndefined();
     expect(await store.getAbortRequest('payments-r1')).toBeUndefined();
-    expect(serve.cli.output().stderr).toMatch(/service=search: ignored: no running rollout/);
+    // The request's log line is written when the response has been sent, so it may trail the answer.
+    await expect.poll(() => serve.cli.output().stderr, { timeout: 5_000 }).toMatch(/service=search: ignored: no running rollout/);
   });
 
   it('requests one rollback per alert, also when the same alert arrives again, concurrently, or after a restart', async () => {
