@@ -104,7 +104,7 @@ describe.skipIf(!hasTmux)('in a real terminal (tmux)', () => {
 
   it('sla rules --out: a green ✔ summary; an invalid policy: red ✖ lines, exit 2', async () => {
     const out = join(work, 'tty-rules.yaml');
-    const command = `cd ${ROOT} && env -u CI -u NO_COLOR TERM=xterm-256color ${process.execPath} ${BIN} sla rules ${V}/policy-web.yaml --out ${out}; ${process.execPath} ${BIN} sla rules test/fixtures/sla/invalid/promql-error.yaml; echo "EXIT=$?"; sleep 60`;
+    const command = `cd ${ROOT} && env -u CI -u NO_COLOR TERM=xterm-256color ${process.execPath} ${BIN} sla rules ${V}/policy-web.yaml --out ${out}; env -u CI -u NO_COLOR TERM=xterm-256color ${process.execPath} ${BIN} sla rules test/fixtures/sla/invalid/promql-error.yaml; echo "EXIT=$?"; sleep 60`;
     tmux('new-session', '-d', '-s', 'rules', '-x', '250', '-y', '20', command);
     const deadline = Date.now() + 30_000;
     let screen = '';
