@@ -4,7 +4,7 @@
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { resolveStateUrl, type CommandContext, type GlobalOptions } from './commands/context.js';
-import { EXIT_CODE_TABLE, ExitCode, PlanError, RollgateError, UsageError, exitCodeFor, isCommanderError } from './lib/errors.js';
+import { EXIT_CODE_TABLE, ExitCode, PlanError, formatPlanIssue, RollgateError, UsageError, exitCodeFor, isCommanderError } from './lib/errors.js';
 import { createUi, type Ui, type UiStreams } from './lib/ui/ui.js';
 import { TOOL_VERSION } from './lib/version.js';
 
@@ -460,7 +460,8 @@ function renderError(error: unknown, ui: Ui | undefined, io: Required<MainIo>, w
     io.streams.stdout.write(`${JSON.stringify(doc)}\n`);
   }
   const target = ui ?? createUi({ env: io.env, streams: io.streams, verbose });
-  for (const line of message.split('\n')) target.error(line);
+  if (error instanceof PlanError) for (const issue of error.issues) target.diagnostic('error', formatPlanIssue(issue));
+  else for (const line of message.split('\n')) target.error(line);
   if (hint) target.info(`hint: ${hint}`);
   if (verbose && error instanceof Error && error.stack) io.streams.stderr.write(`${error.stack}\n`);
   else if (!(error instanceof RollgateError)) target.info('run again with --verbose for the stack trace');

@@ -1,4 +1,4 @@
-import { UsageError } from '../lib/errors.js';
+import { UsageError, formatPlanWarning, type PlanIssue } from '../lib/errors.js';
 import type { Ui, UiStreams } from '../lib/ui/ui.js';
 
 /** Global flags, as parsed by commander (see src/cli.ts). */
@@ -80,4 +80,12 @@ export async function loadPolicyInForce(ctx: Pick<CommandContext, 'global' | 'en
   if (file === undefined) return undefined;
   const { loadPolicy } = await import('../lib/policy/load.js');
   return loadPolicy(file, { cwd: ctx.cwd, env: ctx.env });
+}
+
+/**
+ * Prints a plan's warnings (`plan.yaml:20:11: warning: ...`) on stderr in every mode, before the
+ * command's own output; a warning never changes the exit code.
+ */
+export function printPlanWarning(ctx: Pick<CommandContext, 'ui'>): (warning: PlanIssue) => void {
+  return (warning) => ctx.ui.diagnostic('warn', formatPlanWarning(warning));
 }

@@ -6,13 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { ExitCode, PlanError, UsageError } from '../lib/errors.js';
+import { ExitCode, PlanError, UsageError, fileIssue } from '../lib/errors.js';
 import { findPromqlError } from '../lib/plan/promql.js';
-import { loadPlan } from '../lib/plan/load.js';
+import { loadPlan, readErrorReason } from '../lib/plan/load.js';
 import { looksLikePolicy } from '../lib/sla/load.js';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { CommandContext } from './context.js';
-import { parseSetFlags, prometheusOverride } from './context.js';
+import { parseSetFlags, printPlanWarning, prometheusOverride } from './context.js';
 import { checkOutFile, writeAtomically } from './evidence-report.js';
 
 export interface DashboardInput {
@@ -43,7 +43,7 @@ export async function run(ctx: CommandContext, input: DashboardInput): Promise<n
   try {
     text = await readFile(path.resolve(ctx.cwd, input.file), 'utf8');
   } catch (error) {
-    throw new PlanError([{ file: input.file, line: 1, col: 1, path: '', message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message }]);
+    throw new PlanError([fileIssue(input.file, readErrorReason(error, 'plan or policy'))]);
   }
   const kind = detectKind(text, input.file);
   const runbooks = input.runbook ? [{ title: 'Runbook', url: input.runbook }] : [];
@@ -55,7 +55,7 @@ export async function run(ctx: CommandContext, input: DashboardInput): Promise<n
   let service: string;
   if (kind === 'plan') {
     if (input.recordingRules) throw new UsageError('--recording-rules applies to SLA policies; a plan dashboard queries the gates as the runner does');
-    const plan = await loadPlan(input.file, { set: parseSetFlags(input.set), env: ctx.env, cwd: ctx.cwd, ...(prometheusOverride(ctx) ? { prometheusUrl: prometheusOverride(ctx)! } : {}) });
+    const plan = await loadPlan(input.file, { set: parseSetFlags(input.set), env: ctx.env, cwd: ctx.cwd, onWarning: printPlanWarning(ctx), ...(prometheusOverride(ctx) ? { prometheusUrl: prometheusOverride(ctx)! } : {}) });
     const { buildPlanDashboard } = await import('../lib/dashboards/plan-dashboard.js');
     built = buildPlanDashboard(plan, common);
     service = plan.service;

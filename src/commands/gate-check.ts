@@ -16,7 +16,7 @@ import { createPrometheusClient } from '../lib/prometheus/client.js';
 import type { PrometheusApi } from '../lib/prometheus/types.js';
 import { maskSecretValues, secretVarValues } from '../lib/redact.js';
 import { parseTimeArg } from '../lib/time.js';
-import { parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
+import { parseSetFlags, printPlanWarning, prometheusOverride, type CommandContext } from './context.js';
 
 export interface GateCheckInput {
   file: string;
@@ -33,7 +33,7 @@ export async function run(ctx: CommandContext, input: GateCheckInput): Promise<n
   const set = parseSetFlags(input.set);
   const at = input.at !== undefined ? parseTimeArg(input.at, '--at') : undefined;
   const { loadPlan } = await import('../lib/plan/load.js');
-  const plan = await loadPlan(input.file, { set, env: ctx.env, cwd: ctx.cwd, prometheusUrl: prometheusOverride(ctx) });
+  const plan = await loadPlan(input.file, { set, env: ctx.env, cwd: ctx.cwd, prometheusUrl: prometheusOverride(ctx), onWarning: printPlanWarning(ctx) });
   return checkGates(ctx, plan, { gates: input.gates, at });
 }
 

@@ -8,7 +8,7 @@ import { parseDuration } from '../lib/duration.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { loadPlan } from '../lib/plan/load.js';
 import { parseTimeArg } from '../lib/time.js';
-import { parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
+import { parseSetFlags, printPlanWarning, prometheusOverride, type CommandContext } from './context.js';
 import { checkOutFile, writeAtomically } from './evidence-report.js';
 
 export interface PlanBacktestInput {
@@ -37,7 +37,7 @@ export async function run(ctx: CommandContext, input: PlanBacktestInput): Promis
   if (outFile) await checkOutFile(outFile, input.out!, input.force === true);
 
   const prometheusUrl = prometheusOverride(ctx);
-  const plan = await loadPlan(input.file, { set, env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) });
+  const plan = await loadPlan(input.file, { set, env: ctx.env, cwd: ctx.cwd, onWarning: printPlanWarning(ctx), ...(prometheusUrl ? { prometheusUrl } : {}) });
   const [{ runBacktest }, { createPrometheusClient }] = await Promise.all([import('../lib/backtest/run-backtest.js'), import('../lib/prometheus/client.js')]);
   const api = createPrometheusClient(plan.prometheus, { env: ctx.env });
   const spinner = await ctx.ui.spinner(`backtesting ${plan.name} from ${from.toISOString()} to ${to.toISOString()}`);

@@ -1,11 +1,11 @@
 /** `rollgate plan show <file>`: the resolved plan, its steps and gates, minimum duration and detection times. */
 import { formatDuration } from '../lib/duration.js';
-import { ExitCode } from '../lib/errors.js';
+import { ExitCode, type PlanIssue } from '../lib/errors.js';
 import { loadPlan } from '../lib/plan/load.js';
 import { redactDeep, secretVarValues } from '../lib/redact.js';
 import type { ResolvedPlan } from '../lib/plan/types.js';
 import { summarizePlan } from '../lib/plan/summary.js';
-import { loadPolicyInForce, parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
+import { loadPolicyInForce, parseSetFlags, printPlanWarning, prometheusOverride, type CommandContext } from './context.js';
 
 export interface PlanShowInput {
   file: string;
@@ -14,14 +14,20 @@ export interface PlanShowInput {
 
 export async function run(ctx: CommandContext, input: PlanShowInput): Promise<number> {
   const prometheusUrl = prometheusOverride(ctx);
-  const options = { set: parseSetFlags(input.set), env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) };
+  const warnings: PlanIssue[] = [];
+  const say = printPlanWarning(ctx);
+  const onWarning = (warning: PlanIssue): void => {
+    warnings.push(warning);
+    say(warning);
+  };
+  const options = { set: parseSetFlags(input.set), env: ctx.env, cwd: ctx.cwd, onWarning, ...(prometheusUrl ? { prometheusUrl } : {}) };
   const policy = await loadPolicyInForce(ctx);
   // With a policy, a plan that breaks any of its rules is refused like an invalid one (exit 2).
   const plan: ResolvedPlan = policy ? await (await import('../lib/policy/enforce.js')).loadPlanUnderPolicy(input.file, options, policy) : await loadPlan(input.file, options);
   const summary = summarizePlan(plan);
   if (ctx.global.json) {
     // Secret vars (named like one, or from the environment and not `public:`) are masked wherever they appear.
-    ctx.ui.json({ plan: redactDeep(plan, secretVarValues(plan.vars, plan.secretVars)), summary, ...(policy ? { policy: { name: policy.name, file: policy.file, sha256: policy.sha256, violations: [] } } : {}) });
+    ctx.ui.json({ plan: redactDeep(plan, secretVarValues(plan.vars, plan.secretVars)), summary, warnings, ...(policy ? { policy: { name: policy.name, file: policy.file, sha256: policy.sha256, violations: [] } } : {}) });
     return ExitCode.ok;
   }
   const { ui } = ctx;

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { ExitCode, formatPlanIssue, type PlanIssue } from '../lib/errors.js';
+import { ExitCode, formatPlanIssue, formatPlanWarning, type PlanIssue } from '../lib/errors.js';
 import { checkPlanFile } from '../lib/plan/load.js';
 import { loadPolicyInForce, parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
 
@@ -93,14 +93,14 @@ export async function run(ctx: CommandContext, input: PlanValidateInput): Promis
   // Errors go to stderr in every mode; with --json the document is the only thing on stdout.
   const meets = policy ? `, meets policy ${policy.name}` : '';
   for (const result of results) {
-    for (const warning of result.warnings) ctx.ui.warn(`warning: ${formatPlanIssue(warning)}`);
+    for (const warning of result.warnings) ctx.ui.diagnostic('warn', formatPlanWarning(warning));
     if (result.valid) {
       if (ctx.global.json) continue;
       if (result.kind === 'RolloutPolicy') ctx.ui.success(`${result.file}: valid RolloutPolicy (${plural(result.freezeWindows, 'freeze window')})`);
       else if (result.format) ctx.ui.success(`${result.file}: valid ${FORMAT_NAMES[result.format]} (${plural(result.slos, 'SLO')}, ${plural(result.rules, 'rule')})`);
       else ctx.ui.success(`${result.file}: valid (${plural(result.steps, 'step')}, ${plural(result.gates, 'gate')}${meets})`);
     } else {
-      for (const issue of result.issues) ctx.ui.error(formatPlanIssue(issue));
+      for (const issue of result.issues) ctx.ui.diagnostic('error', formatPlanIssue(issue));
     }
   }
   if (ctx.global.json) ctx.ui.json({ valid, files: results, ...(policy ? { policy: { name: policy.name, file: policy.file, sha256: policy.sha256 } } : {}) });

@@ -2,7 +2,7 @@ import { loadPlan } from '../lib/plan/load.js';
 import type { ResolvedPlan } from '../lib/plan/types.js';
 import { operatorIdentity } from '../lib/operator.js';
 import { startSession } from '../lib/rollout/session.js';
-import { loadPolicyInForce, parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
+import { loadPolicyInForce, parseSetFlags, printPlanWarning, prometheusOverride, type CommandContext } from './context.js';
 import { driveSession, parseApprovalTimeout, sessionOptions, withStore } from './run-session.js';
 
 export interface RolloutRunInput {
@@ -19,7 +19,7 @@ export interface RolloutRunInput {
 export async function run(ctx: CommandContext, input: RolloutRunInput): Promise<number> {
   const approvalTimeoutMs = parseApprovalTimeout(input.approvalTimeout);
   const prometheusUrl = prometheusOverride(ctx);
-  const loadOptions = { set: parseSetFlags(input.set), env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) };
+  const loadOptions = { set: parseSetFlags(input.set), env: ctx.env, cwd: ctx.cwd, onWarning: printPlanWarning(ctx), ...(prometheusUrl ? { prometheusUrl } : {}) };
   const policy = await loadPolicyInForce(ctx);
   let plan: ResolvedPlan;
   let policyEvidence: Record<string, unknown> | undefined;

@@ -38,6 +38,7 @@ export class UsageError extends RollgateError {
 /** One problem found in a plan or policy file, with its position in the YAML source. */
 export interface PlanIssue {
   file: string;
+  /** 1-based; 0 (with col 0) when the problem is the file as a whole (cannot be read) or a flag, not a place in it. */
   line: number;
   col: number;
   /** Dotted path of the offending value, e.g. `steps[2].weight`; empty for file-level problems. */
@@ -45,9 +46,28 @@ export interface PlanIssue {
   message: string;
 }
 
+/**
+ * `plan.yaml:14:7: steps[2].weight: 140 is above 100`, or `nope.yaml: no such file` for a problem
+ * with no place in the file (a position there would send an editor to a line that is not at fault).
+ */
 export function formatPlanIssue(issue: PlanIssue): string {
-  const where = `${issue.file}:${issue.line}:${issue.col}`;
-  return issue.path ? `${where}: ${issue.path}: ${issue.message}` : `${where}: ${issue.message}`;
+  return formatDiagnostic(issue);
+}
+
+/** A warning about a plan, as compilers print one: `plan.yaml:31:11: warning: ...`. */
+export function formatPlanWarning(issue: PlanIssue): string {
+  return formatDiagnostic(issue, 'warning');
+}
+
+function formatDiagnostic(issue: PlanIssue, severity?: 'warning'): string {
+  const where = issue.line > 0 ? `${issue.file}:${issue.line}:${issue.col}` : issue.file;
+  const body = issue.path ? `${issue.path}: ${issue.message}` : issue.message;
+  return `${where}: ${severity ? `${severity}: ` : ''}${body}`;
+}
+
+/** An issue about the file as a whole (it cannot be read, a flag does not fit it): no line or column. */
+export function fileIssue(file: string, message: string, path = ''): PlanIssue {
+  return { file, line: 0, col: 0, path, message };
 }
 
 /** An invalid plan or policy: carries every problem of the file, not just the first. */

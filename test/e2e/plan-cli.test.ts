@@ -117,7 +117,7 @@ describe('rollgate plan validate', () => {
     const run = await rollgate('plan', 'validate', file);
     expect(run.code, run.stderr).toBe(0);
     const warned = messages(run.stderr, 'warn');
-    expect(warned[0]).toBe(`warning: ${file}:20:11: steps[0].bake: gate "p95-latency" looks back 5m (for), longer than the 2m bake of step 1 (weight 10%): its window reaches into the traffic before the step began; bake at least 5m or shorten for`);
+    expect(warned[0]).toBe(`${file}:20:11: warning: steps[0].bake: gate "p95-latency" looks back 5m (for), longer than the 2m bake of step 1 (weight 10%): its window reaches into the traffic before the step began; bake at least 5m or shorten for`);
     expect(warned).toHaveLength(2);
     expect(run.stdout).toBe('');
     const json = await rollgate('--json', 'plan', 'validate', file);
@@ -144,7 +144,32 @@ describe('rollgate plan validate', () => {
   it('reports a missing file with exit 2', async () => {
     const run = await rollgate('plan', 'validate', 'no-such-plan.yaml');
     expect(run.code).toBe(2);
-    expect(messages(run.stderr)).toEqual(['no-such-plan.yaml:1:1: cannot read the plan: no such file']);
+    expect(messages(run.stderr)).toEqual(['no-such-plan.yaml: no such file']);
+  });
+
+  it('a --set name the plan never uses is a warning naming the closest used var: exit unchanged, in --json warnings', async () => {
+    const file = `${FIXTURES}/valid/canary-shorthand.yaml`;
+    const run = await rollgate('plan', 'validate', file, '--set', 'verison=v3');
+    expect(run.code, run.stderr).toBe(0);
+    expect(messages(run.stderr, 'warn')).toEqual([`${file}: warning: --set verison=...: the plan uses no var "verison" (did you mean "version"?); the value is ignored`]);
+    // First on its line (no timestamp, no colour): editors and CI problem matchers find it.
+    expect(run.stderr.split('\n')).toContain(`${file}: warning: --set verison=...: the plan uses no var "verison" (did you mean "version"?); the value is ignored`);
+    const json = await rollgate('--json', 'plan', 'validate', file, '--set', 'verison=v3', '--set', 'version=v4');
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { files: Array<{ warnings: Array<{ line: number; col: number; message: string }> }> };
+    expect(doc.files[0]!.warnings).toEqual([{ file, line: 0, col: 0, path: '', message: '--set verison=...: the plan uses no var "verison" (did you mean "version"?); the value is ignored' }]);
+    // A used name is no warning; a name far from every used one gets no suggestion.
+    const far = await rollgate('plan', 'validate', file, '--set', 'version=v4', '--set', 'colour=blue');
+    expect(messages(far.stderr, 'warn')).toEqual([`${file}: warning: --set colour=...: the plan uses no var "colour"; the value is ignored`]);
+  });
+
+  it('a directory given as a plan: exit 2, said without a line:col position', async () => {
+    const run = await rollgate('plan', 'validate', FIXTURES);
+    expect(run.code).toBe(2);
+    expect(messages(run.stderr)).toEqual([`${FIXTURES}: is a directory, not a plan file`]);
+    expect(run.stderr).not.toMatch(/:1:1:/);
+    const json = await rollgate('--json', 'plan', 'validate', 'no-such-plan.yaml');
+    expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, files: [{ file: 'no-such-plan.yaml', issues: [{ file: 'no-such-plan.yaml', line: 0, col: 0, path: '', message: 'no such file' }] }] });
   });
 
   it('applies --set before checking placeholders', async () => {
@@ -155,6 +180,22 @@ describe('rollgate plan validate', () => {
 });
 
 describe('rollgate plan show', () => {
+  it('prints the plan\'s warnings (bake shorter than the interval, for longer than bake, unused --set) first on their lines, exit 0, and lists them in --json', async () => {
+    const file = `${FIXTURES}/warnings/shorthand-bake-and-for.yaml`;
+    const run = await rollgate('plan', 'show', file, '--set', 'verison=v3');
+    expect(run.code, run.stderr).toBe(0);
+    expect(messages(run.stderr, 'warn')).toEqual([
+      `${file}: warning: --set verison=...: the plan uses no var "verison"; the value is ignored`,
+      `${file}:19:9: warning: canary.bake: the 15s bake of each step is shorter than the analysis interval (1m): its gates are measured only once, at the end of the bake; bake at least 1m or shorten analysis.interval`,
+      `${file}:19:9: warning: canary.bake: gate "p95-latency" looks back 2m (for), longer than the 15s bake of each step: its window reaches into the traffic before the step began; bake at least 2m or shorten for`,
+    ]);
+    expect(run.stdout).toContain('Minimum total duration');
+    const json = await rollgate('--json', 'plan', 'show', file);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { warnings: Array<{ line: number; col: number; path: string }> };
+    expect(doc.warnings.map((w) => [w.line, w.col, w.path])).toEqual([[19, 9, 'canary.bake'], [19, 9, 'canary.bake']]);
+  });
+
   it('prints the steps, the gates with worst-case detection, and the minimum duration', async () => {
     const run = await rollgate('plan', 'show', 'playbooks/canary-standard.yaml');
     expect(run.code).toBe(0);

@@ -62,7 +62,7 @@ describe('plan validate / plan show with --policy', () => {
     expect(messages(run.stderr)).toEqual(expectedViolations('test/fixtures/policy/invalid/to-before-from.yaml'));
     const missing = await runCli(['plan', 'show', `${PLANS}/compliant.yaml`, '--policy', 'nope.yaml']);
     expect(missing.code).toBe(2);
-    expect(messages(missing.stderr)).toEqual(['nope.yaml:1:1: cannot read the policy: no such file']);
+    expect(messages(missing.stderr)).toEqual(['nope.yaml: no such file']);
   });
 
   it('plan show: a compliant plan says the policy is met; a violating one exits 2', async () => {

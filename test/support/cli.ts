@@ -70,6 +70,9 @@ export function stderrMessages(stderr: string, level = 'error'): string[] {
   return stderr.split('\n').flatMap((line) => {
     const logged = /^\d{4}-\d\d-\d\dT[\d:.]+Z (\w+)\s+(.*)$/.exec(line);
     if (logged) return logged[1] === level ? [logged[2]!] : [];
-    return level === 'error' && /^\S+?:\d+:\d+: /.test(line) ? [line] : [];
+    // Diagnostics are first on their line, unstamped: `plan.yaml:3:5: ...`, `plan.yaml:3:5: warning: ...`,
+    // and for a file as a whole (it cannot be read) `nope.yaml: no such file`.
+    if (/^\S+?(:\d+:\d+)?: warning: /.test(line)) return level === 'warn' ? [line] : [];
+    return level === 'error' && /^\S+?(:\d+:\d+)?: /.test(line) && !/^(error|hint|warning): /.test(line) ? [line] : [];
   });
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { LineCounter, isMap, parseDocument } from 'yaml';
-import { PlanError, type PlanIssue } from '../errors.js';
+import { PlanError, fileIssue, type PlanIssue } from '../errors.js';
 import { isSensitiveKey, redactText, secretVarValues } from '../redact.js';
 import { didYouMean } from './did-you-mean.js';
 import { interpolateTree } from './env-interpolation.js';
@@ -18,7 +18,7 @@ import { RolloutPlanSchema, type RawRolloutPlan } from './schema.js';
 import { fromZodIssue } from './schema-issues.js';
 import type { ResolvedPlan } from './types.js';
 import { validatePlanSemantics } from './validate.js';
-import { planWarnings } from './warnings.js';
+import { planWarnings, unusedSetMessage, unusedSetNames } from './warnings.js';
 import { firstYamlProblem } from './yaml-errors.js';
 
 export interface LoadPlanOptions {
@@ -30,6 +30,11 @@ export interface LoadPlanOptions {
   cwd?: string;
   /** `--prometheus` / ROLLGATE_PROMETHEUS_URL, already chosen by the caller: beats the plan's url. */
   prometheusUrl?: string;
+  /**
+   * Told each warning of a valid plan (see warnings.ts) as it is loaded, so commands that only
+   * take the plan (show, run, gate check, backtest) say them too, before anything else happens.
+   */
+  onWarning?: (warning: PlanIssue) => void;
 }
 
 /** The kinds of document rollgate knows; only RolloutPlan is supported by this version. */
@@ -96,7 +101,8 @@ function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssu
   }
   const secretVars = secretVarNames(data, vars, interpolated);
   const plan = resolvePlan(parsed.data, { file: source.file, sha256, vars, secretVars, ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
-  const warnings = planWarnings(plan, parsed.data).map((warning) => source.issue(warning));
+  const setWarnings = unusedSetNames(options.set ?? {}, data).map((unused) => fileIssue(source.file, unusedSetMessage(unused)));
+  const warnings = [...setWarnings, ...planWarnings(plan, parsed.data).map((warning) => source.issue(warning))];
   return { issues: [], plan, ...(warnings.length > 0 ? { warnings: sortByPosition(warnings) } : {}) };
 }
 
@@ -159,6 +165,7 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
     return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: `"${declaredKind}" is not a kind rollgate knows${didYouMean(declaredKind, DOCUMENT_KINDS)}; this version loads RolloutPlan` })] });
   }
   const checked = checkRolloutPlan(source, data, envIssues, sha256, options, interpolated);
+  if (options.onWarning) for (const warning of checked.warnings ?? []) options.onWarning(warning);
   return result({ ...(declaredKind ? { kind: declaredKind } : {}), ...checked, ...(checked.plan ? { source, raw: data as RawRolloutPlan } : {}) });
 }
 
@@ -169,21 +176,28 @@ const READ_ERRORS: Record<string, string> = {
   EPERM: 'permission denied',
 };
 
-/** The bytes of an input file, or the issue at 1:1 saying why it cannot be read (`cannot read the plan: no such file`). */
+/** Why a file cannot be read, in words (`no such file`, `is a directory, not a plan file`). */
+export function readErrorReason(error: unknown, what: string): string {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  const known = READ_ERRORS[code];
+  return known ? (code === 'EISDIR' ? `${known}, not a ${what} file` : known) : error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The bytes of an input file, or the issue saying why it cannot be read (`nope.yaml: no such
+ * file`): about the file as a whole, so without a line and column.
+ */
 export async function readInputFile(file: string, cwd: string, what: 'plan' | 'policy'): Promise<{ bytes: Uint8Array } | { issue: PlanIssue }> {
   try {
     return { bytes: await readFile(resolvePath(cwd, file)) };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    const known = READ_ERRORS[code];
-    const reason = known ? (code === 'EISDIR' ? `${known}, not a ${what} file` : known) : error instanceof Error ? error.message : String(error);
-    return { issue: { file, line: 1, col: 1, path: '', message: `cannot read the ${what}: ${reason}` } };
+    return { issue: fileIssue(file, readErrorReason(error, what)) };
   }
 }
 
 /**
- * Reads and checks one plan file; never throws for a bad file (an unreadable one is an issue at
- * 1:1). `plan validate` calls it for each of its files.
+ * Reads and checks one plan file; never throws for a bad file (an unreadable one is an issue
+ * about the whole file). `plan validate` calls it for each of its files.
  */
 export async function checkPlanFile(file: string, options: LoadPlanOptions = {}): Promise<PlanCheck> {
   const read = await readInputFile(file, options.cwd ?? process.cwd(), 'plan');

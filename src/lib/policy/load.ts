@@ -3,13 +3,11 @@
  * `${ENV}` interpolation, zod issues turned into `file:line:col` messages), then the checks a
  * schema cannot make: one shape per freeze window, cron expressions, time zones, from before to.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import { Cron } from 'croner';
 import { DateTime, IANAZone } from 'luxon';
 import { PlanError, type PlanIssue } from '../errors.js';
 import { parseDuration } from '../duration.js';
-import { parseYamlSource, sortByPosition } from '../plan/load.js';
+import { parseYamlSource, readInputFile, sortByPosition } from '../plan/load.js';
 import { formatPath, type PathIssue, type PathSegment } from '../plan/positions.js';
 import { parsePercent } from '../plan/resolve.js';
 import { fromZodIssue } from '../plan/schema-issues.js';
@@ -135,17 +133,11 @@ export function checkPolicySource(content: string | Uint8Array, file: string, en
   return { file, sha256, issues: [], policy: resolvePolicy(schema.data, file, sha256) };
 }
 
-/** Reads and checks a policy file; an unreadable file is an issue at 1:1. */
+/** Reads and checks a policy file; an unreadable file is an issue about the whole file. */
 export async function checkPolicyFile(file: string, options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<PolicyCheck> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(resolvePath(options.cwd ?? process.cwd(), file));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a policy file' : error instanceof Error ? error.message : String(error);
-    return { file, issues: [{ file, line: 1, col: 1, path: '', message: `cannot read the policy: ${reason}` }] };
-  }
-  return checkPolicySource(bytes, file, options.env ?? process.env);
+  const read = await readInputFile(file, options.cwd ?? process.cwd(), 'policy');
+  if ('issue' in read) return { file, issues: [read.issue] };
+  return checkPolicySource(read.bytes, file, options.env ?? process.env);
 }
 
 /** Loads a RolloutPolicy or throws a PlanError with every issue of the file (exit 2). */

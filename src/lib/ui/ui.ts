@@ -76,6 +76,12 @@ export interface Ui {
   warn(message: string): void;
   error(message: string): void;
   debug(message: string): void;
+  /**
+   * A compiler-style diagnostic on stderr (`plan.yaml:14:7: ...`, `plan.yaml:9:5: warning: ...`,
+   * `nope.yaml: no such file`): first on its line in plain mode, no timestamp, as promtool and tsc
+   * print them, so editors' quickfix lists and CI problem matchers find it; styled on a terminal.
+   */
+  diagnostic(level: 'error' | 'warn', message: string): void;
   spinner(text: string): Promise<Spinner>;
   table(head: string[], rows: Array<Array<string | number>>): string;
   /** Asks yes/no. Without a person to ask: `--yes` answers yes, otherwise a UsageError. */
@@ -167,14 +173,18 @@ class TerminalUi implements Ui {
       const p = this.paint;
       const symbol = { debug: p.dim('·'), info: p.cyan('ℹ'), success: p.green('✔'), warn: p.yellow('⚠'), error: p.red('✖') }[level];
       line = `${symbol} ${level === 'debug' ? p.dim(message) : message}`;
-    } else if (level === 'error' && DIAGNOSTIC_RE.test(stripAnsi(message))) {
+    } else if ((level === 'error' || level === 'warn') && DIAGNOSTIC_RE.test(stripAnsi(message))) {
       // An error at `file:line:col: ...` stays first on its line, as promtool and tsc print it, so
       // editors' quickfix lists and CI problem matchers find it.
       line = this.color ? message : stripAnsi(message);
     } else {
       line = `${this.now().toISOString()} ${LEVEL_WORD[level].padEnd(5)} ${this.color ? message : stripAnsi(message)}`;
     }
-    // Keep a running spinner intact: clear it, print the line, draw it again.
+    this.write(line);
+  }
+
+  /** One line on stderr, keeping a running spinner intact: clear it, print the line, draw it again. */
+  private write(line: string): void {
     const spinning = this.activeSpinner?.isSpinning === true;
     if (spinning) this.activeSpinner!.clear();
     this.streams.stderr.write(`${line}\n`);
@@ -195,6 +205,13 @@ class TerminalUi implements Ui {
   }
   debug(message: string): void {
     this.log('debug', message);
+  }
+  diagnostic(level: 'error' | 'warn', message: string): void {
+    if (this.mode === 'tty') {
+      this.log(level, message);
+      return;
+    }
+    this.write(this.color ? message : stripAnsi(message));
   }
 
   async spinner(text: string): Promise<Spinner> {
