@@ -173,7 +173,7 @@ class TerminalUi implements Ui {
       const p = this.paint;
       const symbol = { debug: p.dim('·'), info: p.cyan('ℹ'), success: p.green('✔'), warn: p.yellow('⚠'), error: p.red('✖') }[level];
       line = `${symbol} ${level === 'debug' ? p.dim(message) : message}`;
-    } else if ((level === 'error' || level === 'warn') && DIAGNOSTIC_RE.test(stripAnsi(message))) {
+    } else if (level === 'error' && DIAGNOSTIC_RE.test(stripAnsi(message))) {
       // An error at `file:line:col: ...` stays first on its line, as promtool and tsc print it, so
       // editors' quickfix lists and CI problem matchers find it.
       line = this.color ? message : stripAnsi(message);

@@ -109,6 +109,22 @@ describe('Ui output', () => {
     expect(s.text().err).toBe('plan.yaml:14:7: steps[2].weight: 140 is above 100\n2026-11-23T10:00:00.000Z error something else\n2026-11-23T10:00:00.000Z warn  plan.yaml:3:1: gates[0].for: 5m is longer than the bake\n');
   });
 
+  it('diagnostic(): plain and json modes print it first on its line, no timestamp, no colour; a terminal styles it', () => {
+    for (const json of [false, true]) {
+      const s = streams(false);
+      const ui = createUi({ streams: s, env: { CI: '1' }, json, now: () => new Date('2026-11-23T10:00:00.000Z') });
+      ui.diagnostic('warn', 'plan.yaml:20:11: warning: steps[0].bake: the 10s bake is shorter than the analysis interval (30s)');
+      ui.diagnostic('error', 'nope.yaml: no such file');
+      expect(s.text().err).toBe('plan.yaml:20:11: warning: steps[0].bake: the 10s bake is shorter than the analysis interval (30s)\nnope.yaml: no such file\n');
+      expect(s.text().out).toBe('');
+    }
+    const t = streams(true);
+    const tty = createUi({ streams: t, env: {} });
+    tty.diagnostic('warn', 'plan.yaml: warning: --set verison=...: the plan uses no var "verison"');
+    tty.diagnostic('error', 'nope.yaml: no such file');
+    expect(t.text().err).toBe(`${ESC}[33m⚠${ESC}[39m plan.yaml: warning: --set verison=...: the plan uses no var "verison"\n${ESC}[31m✖${ESC}[39m nope.yaml: no such file\n`);
+  });
+
   it('truncateToWidth keeps colour escapes whole', () => {
     expect(truncateToWidth('abcdef', 4)).toBe('abc…');
     expect(truncateToWidth('abc', 4)).toBe('abc');
