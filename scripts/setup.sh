@@ -7,7 +7,8 @@
 # - installs from the distribution what is not on PATH (as root, or through sudo):
 #   prometheus + promtool, redis-server, redis-sentinel, prometheus-pushgateway,
 #   prometheus-alertmanager (sla audit --pushgateway, serve), chromium + fonts-liberation (the
-#   HTML report test renders the page), tmux (the `init` test types into a real terminal);
+#   HTML report test renders the page), tmux (the `init` test types into a real terminal), zsh and
+#   fish (the completion tests load `rollgate completion zsh|fish` in the real shells);
 # - installs the npm packages (`npm ci`) and builds (`npm run build`).
 # Node.js 20.19+ and npm must already be installed (https://nodejs.org or your distribution).
 # Debian would start the packaged Prometheus, Redis, Pushgateway and Alertmanager services on
@@ -35,6 +36,8 @@ need prometheus-pushgateway prometheus-pushgateway
 need prometheus-alertmanager prometheus-alertmanager
 need chromium chromium fonts-liberation
 need tmux tmux
+need zsh zsh
+need fish fish
 # one package may provide two programs (prometheus + promtool): list it once
 if [ "${#missing[@]}" -gt 0 ]; then mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++'); fi
 
@@ -61,7 +64,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ -n "$own_policy" ]; then "${as_root[@]}" rm -f /usr/sbin/policy-rc.d; fi
   [ "$status" -eq 0 ] || die "apt-get install failed (exit $status)"
 else
-  say "prometheus, promtool, redis-server, redis-sentinel, pushgateway, alertmanager, chromium and tmux are already installed"
+  say "prometheus, promtool, redis-server, redis-sentinel, pushgateway, alertmanager, chromium, tmux, zsh and fish are already installed"
 fi
 
 say "installing npm packages"

@@ -282,9 +282,8 @@ function registerCompletionCommands(program: Command, action: ActionFactory): vo
     .addHelpText('after', examples('source <(rollgate completion bash)', 'rollgate completion zsh > "${fpath[1]}/_rollgate"', 'rollgate completion fish > ~/.config/fish/completions/rollgate.fish'))
     .action(
       action(async (ctx, shell: 'bash' | 'zsh' | 'fish') => {
-        const { commandTree, bashScript, zshScript, fishScript } = await import('./lib/completion/tree.js');
-        const nodes = commandTree(program);
-        ctx.streams.stdout.write(shell === 'bash' ? bashScript(nodes) : shell === 'zsh' ? zshScript(nodes) : fishScript(nodes));
+        const { completionScript } = await import('./lib/completion/scripts.js');
+        ctx.streams.stdout.write(completionScript(program, shell));
         return ExitCode.ok;
       }),
     );
@@ -292,12 +291,13 @@ function registerCompletionCommands(program: Command, action: ActionFactory): vo
   program
     .command('__complete', { hidden: true })
     .argument('<what>', 'rollouts')
+    .option('--describe', 'WORD<tab>DESCRIPTION lines (zsh, fish)')
     .action(
-      action(async (ctx, what: string) => {
+      action(async (ctx, what: string, opts: { describe?: boolean }) => {
         if (what !== 'rollouts') return ExitCode.usage;
-        const { completionCandidates, fileStoreRoot } = await import('./lib/completion/candidates.js');
+        const { completionLines, fileStoreRoot } = await import('./lib/completion/candidates.js');
         const root = fileStoreRoot(resolveStateUrl(ctx), ctx.cwd);
-        if (root) for (const word of completionCandidates(root)) ctx.streams.stdout.write(`${word}\n`);
+        if (root) ctx.streams.stdout.write(completionLines(root, Boolean(opts.describe)));
         return ExitCode.ok;
       }),
     );

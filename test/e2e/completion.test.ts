@@ -5,21 +5,15 @@
  * found on PATH as a user's shell would find it.
  */
 import { spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStateStore } from '../../src/lib/state/file-store.js';
-import type { RolloutRecord } from '../../src/lib/state/types.js';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli } from '../support/cli.js';
+import { completionSandbox, requireShell, rolloutRecord, type CompletionSandbox } from '../support/completion.js';
 
-let tmp = '';
-let binDir = '';
-let script = '';
-
-function record(rolloutId: string, service: string, updatedAt: string, extra: Partial<RolloutRecord> = {}): RolloutRecord {
-  return { rolloutId, service, planName: `${service}-canary`, planFile: 'plan.yaml', planSha256: '0'.repeat(64), status: 'promoted', step: 3, weight: 100, createdAt: updatedAt, updatedAt, ...extra };
-}
+let box: CompletionSandbox;
 
 /** Runs the completion function in a real bash for the words typed so far; returns COMPREPLY. */
 function complete(words: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): string[] {
@@ -29,9 +23,9 @@ function complete(words: string[], options: { env?: NodeJS.ProcessEnv; cwd?: str
     '_rollgate',
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
-  const result = spawnSync('bash', ['--norc', '--noprofile', '-c', program, 'bash', script, ...words], {
-    cwd: options.cwd ?? tmp,
-    env: { ...process.env, PATH: `${binDir}:${process.env.PATH}`, ROLLGATE_STATE: '', ...options.env },
+  const result = spawnSync('bash', ['--norc', '--noprofile', '-c', program, 'bash', box.scripts.bash, ...words], {
+    cwd: options.cwd ?? box.dir,
+    env: { ...box.env, ...options.env },
     encoding: 'utf8',
   });
   expect(result.status, result.stderr).toBe(0);
@@ -39,31 +33,12 @@ function complete(words: string[], options: { env?: NodeJS.ProcessEnv; cwd?: str
 }
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'rollgate-e2e-completion-'));
-  binDir = path.join(tmp, 'bin');
-  await mkdir(binDir);
-  // `rollgate` on PATH, as `npm link` or a global install puts it.
-  await writeFile(path.join(binDir, 'rollgate'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
-  await chmod(path.join(binDir, 'rollgate'), 0o755);
-  const generated = await runCli(['completion', 'bash']);
-  expect(generated.code, generated.stderr).toBe(0);
-  script = path.join(tmp, 'rollgate.bash');
-  await writeFile(script, generated.stdout);
-
-  // A real file store in the default place (./.rollgate) and one named by --state.
-  const store = new FileStateStore(path.join(tmp, '.rollgate'));
-  await store.createRollout(record('checkout-20261201t100000-aaaaaa', 'checkout', '2026-12-01T10:00:00.000Z'));
-  await store.createRollout(record('checkout-20261201t120000-bbbbbb', 'checkout', '2026-12-01T12:00:00.000Z'));
-  await store.createRollout(record('payments-20261201t110000-cccccc', 'payments', '2026-12-01T11:00:00.000Z'));
-  await store.createRollout(record('audit-checkout-sla-1', 'checkout', '2026-12-01T13:00:00.000Z', { kind: 'audit' }));
-  await store.close();
-  const other = new FileStateStore(path.join(tmp, 'other-state'));
-  await other.createRollout(record('search-20261201t090000-dddddd', 'search', '2026-12-01T09:00:00.000Z'));
-  await other.close();
+  requireShell('bash');
+  box = await completionSandbox();
 });
 
 afterAll(async () => {
-  await rm(tmp, { recursive: true, force: true });
+  await box?.cleanup();
 });
 
 describe('rollgate completion bash, in a real bash', () => {
@@ -103,24 +78,55 @@ describe('rollgate completion bash, in a real bash', () => {
 
   it('uses --state from the command line, then ROLLGATE_STATE', () => {
     expect(complete(['rollgate', 'rollout', 'status', '--state', 'file:./other-state', ''])).toEqual(['search-20261201t090000-dddddd', 'search']);
-    expect(complete(['rollgate', 'rollout', 'status', ''], { env: { ROLLGATE_STATE: `file:${path.join(tmp, 'other-state')}` } })).toEqual(['search-20261201t090000-dddddd', 'search']);
+    expect(complete(['rollgate', 'rollout', 'status', ''], { env: { ROLLGATE_STATE: `file:${path.join(box.dir, 'other-state')}` } })).toEqual(['search-20261201t090000-dddddd', 'search']);
     // A store that does not exist (or a Redis URL) offers nothing and prints no error.
     expect(complete(['rollgate', 'rollout', 'status', '--state', 'file:./nowhere', ''])).toEqual([]);
     expect(complete(['rollgate', 'rollout', 'status', '--state', 'redis://127.0.0.1:1/0', ''])).toEqual([]);
   });
 
-  it('zsh and fish scripts are generated from the same tree', async () => {
-    const zsh = await runCli(['completion', 'zsh']);
-    expect(zsh.code).toBe(0);
-    expect(zsh.stdout).toMatch(/^#compdef rollgate/);
-    expect(zsh.stdout).toContain('bashcompinit');
-    expect(zsh.stdout).toContain("'rollout:status') path='rollout status'");
-    const fish = await runCli(['completion', 'fish']);
-    expect(fish.code).toBe(0);
-    expect(fish.stdout).toContain("complete -c rollgate -n '__rollgate_at '\\''rollout'\\''' -a 'status'");
-    expect(fish.stdout).toContain("-l on-approval -x -a 'wait exit'");
-    expect(fish.stdout).toContain('(rollgate __complete rollouts 2>/dev/null)');
+  it('refuses a shell it has no script for', async () => {
     const bad = await runCli(['completion', 'tcsh']);
     expect(bad.code).toBe(2);
   });
+});
+
+/**
+ * Completion runs `rollgate __complete rollouts` on every <Tab>: measured over a store of 200
+ * rollouts (20 services), as a shell calls it. Reported, not asserted against a tight limit (two
+ * shared cores); the budget it is compared with is a person's perception of a Tab, ~100-150 ms.
+ */
+describe('rollgate __complete rollouts over 200 rollouts', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'rollgate-e2e-completion-200-'));
+    const store = new FileStateStore(path.join(dir, '.rollgate'));
+    for (let i = 0; i < 200; i++) {
+      const at = new Date(Date.UTC(2026, 10, 1) + i * 3_600_000).toISOString();
+      await store.createRollout(rolloutRecord(`svc${i % 20}-${at.replace(/[-:.]/g, '').toLowerCase()}-${String(i).padStart(6, '0')}`, `svc${i % 20}`, at));
+    }
+    await store.close();
+  }, 120_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists 200 IDs newest first and 20 services; time per call reported', () => {
+    const times: Record<string, number[]> = { plain: [], describe: [], node: [] };
+    let lines: string[] = [];
+    for (let round = 0; round < 9; round++) {
+      for (const [kind, args] of [['plain', [box.binDir + '/rollgate', '__complete', 'rollouts']], ['describe', [box.binDir + '/rollgate', '__complete', 'rollouts', '--describe']], ['node', [process.execPath, '-e', '0']]] as const) {
+        const started = process.hrtime.bigint();
+        const result = spawnSync(args[0], args.slice(1), { cwd: dir, env: { ...box.env, ROLLGATE_STATE: '' }, encoding: 'utf8' });
+        times[kind]!.push(Number(process.hrtime.bigint() - started) / 1e6);
+        expect(result.status, result.stderr).toBe(0);
+        if (kind === 'plain') lines = result.stdout.split('\n').filter(Boolean);
+        if (kind === 'describe') expect(result.stdout.split('\n').filter(Boolean)).toHaveLength(220);
+      }
+    }
+    expect(lines).toHaveLength(220);
+    expect(lines[0]).toBe('svc19-20261109t070000000z-000199');
+    expect(lines.slice(200)).toEqual(expect.arrayContaining(['svc0', 'svc19']));
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`__complete rollouts, 200 rollouts, median of 9: ${median(times.plain!).toFixed(0)} ms (--describe ${median(times.describe!).toFixed(0)} ms; node -e 0: ${median(times.node!).toFixed(0)} ms)`);
+  }, 120_000);
 });

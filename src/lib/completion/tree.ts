@@ -1,11 +1,21 @@
 /**
- * Shell completion scripts generated from the commander tree, so a new command or flag is
- * completed without anyone touching this file. Each script holds a static table of command paths
- * (subcommands, flags, flag values) and asks `rollgate __complete rollouts|services` at the one
- * place it needs live data: the rollout ID or service argument of `rollout status|approve|resume`,
- * `rollback` and `evidence report|verify`.
+ * The commander tree as the completion scripts need it (bash.ts, zsh.ts, fish.ts), so a new
+ * command or flag is completed without anyone touching those files. Each script holds a static
+ * table of command paths (subcommands, flags, flag values, one-line descriptions) and asks
+ * `rollgate __complete rollouts` at the one place it needs live data: the rollout ID or service
+ * argument of `rollout status|approve|resume`, `rollback` and `evidence report|verify`.
  */
 import type { Command, Option } from 'commander';
+
+export interface Flag {
+  /** Long name first, then the short one: ['--quiet', '-q']. */
+  names: string[];
+  takesValue: boolean;
+  choices?: string[];
+  /** The value is a path. */
+  files: boolean;
+  summary: string;
+}
 
 /** What a positional argument is completed with. */
 export type ArgKind = 'rollout' | 'file' | 'none' | 'words';
@@ -13,9 +23,11 @@ export type ArgKind = 'rollout' | 'file' | 'none' | 'words';
 export interface CommandNode {
   /** Space-separated path below the program: '' for the program, 'rollout run'. */
   path: string;
+  /** One line for a menu (zsh, fish): the description cut short. */
+  summary: string;
   subcommands: string[];
   /** Long (and short) flags; `takesValue` flags complete a value next. */
-  flags: Array<{ names: string[]; takesValue: boolean; choices?: string[]; files: boolean }>;
+  flags: Flag[];
   arg: ArgKind;
   /** For arg 'words': the fixed words (e.g. completion bash|zsh|fish). */
   words?: string[];
@@ -26,11 +38,26 @@ const ROLLOUT_ARGS = new Set(['rollout status', 'rollout approve', 'rollout resu
 /** Flags whose value is a path. */
 const FILE_FLAGS = new Set(['--out', '--dir', '--token-file', '--policy']);
 
-function flagOf(option: Option): CommandNode['flags'][number] {
+/**
+ * The start of a description, for a completion menu: up to its first `: `, `; ` or ` (` where
+ * that leaves a few words ("state store: file:./.rollgate"), then at most 70 characters.
+ */
+export function summaryOf(description: string): string {
+  const text = description.replace(/\s+/g, ' ').trim();
+  const cuts = [': ', '; ', ' ('].map((sep) => text.indexOf(sep)).filter((i) => i >= 12);
+  const short = cuts.length > 0 ? text.slice(0, Math.min(...cuts)) : text;
+  if (short.length <= 70) return short;
+  const room = short.slice(0, 69);
+  return `${room.slice(0, room.lastIndexOf(' ') > 40 ? room.lastIndexOf(' ') : 69).replace(/[,;: ]+$/, '')}…`;
+}
+
+function flagOf(option: Option): Flag {
   const names = [option.long, option.short].filter((n): n is string => typeof n === 'string');
   const takesValue = option.required || option.optional;
-  return { names, takesValue, ...(option.argChoices ? { choices: [...option.argChoices] } : {}), files: takesValue && names.some((n) => FILE_FLAGS.has(n)) };
+  return { names, takesValue, ...(option.argChoices ? { choices: [...option.argChoices] } : {}), files: takesValue && names.some((n) => FILE_FLAGS.has(n)), summary: summaryOf(option.description ?? '') };
 }
+
+const HELP_FLAG: Flag = { names: ['--help', '-h'], takesValue: false, files: false, summary: 'help for this command' };
 
 function argKind(path: string, command: Command): Pick<CommandNode, 'arg' | 'words'> {
   if (ROLLOUT_ARGS.has(path)) return { arg: 'rollout' };
@@ -48,8 +75,9 @@ export function commandTree(program: Command): CommandNode[] {
     const visible = command.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden);
     nodes.push({
       path,
+      summary: summaryOf(command.summary() || command.description()),
       subcommands: visible.map((c) => c.name()),
-      flags: [...command.options.filter((o) => !o.hidden).map(flagOf), { names: ['--help', '-h'], takesValue: false, files: false }],
+      flags: [...command.options.filter((o) => !o.hidden).map(flagOf), HELP_FLAG],
       ...argKind(path, command),
     });
     for (const sub of visible) visit(sub, path ? `${path} ${sub.name()}` : sub.name());
@@ -58,123 +86,16 @@ export function commandTree(program: Command): CommandNode[] {
   return nodes;
 }
 
-const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/**
- * bash: `_rollgate` walks COMP_WORDS to the deepest command path, then offers flags (after `-`),
- * a flag's value, subcommands, or the positional argument. Global flags are offered everywhere.
- */
-export function bashScript(nodes: CommandNode[]): string {
-  const global = nodes.find((n) => n.path === '')!;
-  const valueFlags = new Set<string>();
-  const lines: string[] = [];
-  lines.push('# bash completion for rollgate (generated by `rollgate completion bash`)');
-  lines.push('#   source <(rollgate completion bash)      # now');
-  lines.push('#   rollgate completion bash > ~/.local/share/bash-completion/completions/rollgate   # for good');
-  lines.push('_rollgate_state_arg() {');
-  lines.push('  local i');
-  lines.push('  for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do');
-  lines.push('    if [[ ${COMP_WORDS[i]} == --state ]]; then printf -- "--state\\n%s\\n" "${COMP_WORDS[i+1]}"; return; fi');
-  lines.push('    if [[ ${COMP_WORDS[i]} == --state=* ]]; then printf -- "--state\\n%s\\n" "${COMP_WORDS[i]#--state=}"; return; fi');
-  lines.push('  done');
-  lines.push('}');
-  lines.push('_rollgate() {');
-  lines.push('  local cur prev path="" i word');
-  lines.push('  cur=${COMP_WORDS[COMP_CWORD]}');
-  lines.push('  prev=${COMP_WORDS[COMP_CWORD-1]}');
-  lines.push('  local -a positional=()');
-  for (const node of nodes) for (const f of node.flags) if (f.takesValue) for (const n of f.names) valueFlags.add(n);
-  lines.push(`  local value_flags=" ${[...valueFlags].sort().join(' ')} "`);
-  lines.push('  for ((i = 1; i < COMP_CWORD; i++)); do');
-  lines.push('    word=${COMP_WORDS[i]}');
-  lines.push('    if [[ $word == -* ]]; then');
-  lines.push('      [[ $word != *=* && $value_flags == *" $word "* ]] && ((i++))');
-  lines.push('      continue');
-  lines.push('    fi');
-  lines.push('    case "$path:$word" in');
-  for (const node of nodes) for (const sub of node.subcommands) lines.push(`      ${shq(`${node.path}:${sub}`)}) path=${shq(node.path ? `${node.path} ${sub}` : sub)} ;;`);
-  lines.push('      *) positional+=("$word") ;;');
-  lines.push('    esac');
-  lines.push('  done');
-  lines.push('  local subs="" flags="" arg=none words=""');
-  lines.push('  case "$path" in');
-  for (const node of nodes) {
-    const flags = node.path === '' ? node.flags : [...node.flags, ...global.flags.filter((g) => g.names[0] !== '--version' && !node.flags.some((f) => f.names[0] === g.names[0]))];
-    lines.push(`    ${shq(node.path)}) subs=${shq(node.subcommands.join(' '))}; flags=${shq(flags.flatMap((f) => f.names.filter((n) => n.startsWith('--'))).join(' '))}; arg=${node.arg}; words=${shq((node.words ?? []).join(' '))} ;;`);
-  }
-  lines.push('  esac');
-  // A flag's value: its choices, a file, or nothing to guess.
-  // Per command path: two commands may give one flag name different values (--format).
-  lines.push('  case "$path:$prev" in');
-  for (const node of [...nodes.filter((n) => n.path !== ''), ...nodes.filter((n) => n.path === '')]) {
-    for (const f of node.flags) {
-      if (!f.takesValue) continue;
-      for (const name of f.names) {
-        // The program's own flags are accepted after any command.
-        const pattern = node.path === '' ? `*:${name}` : shq(`${node.path}:${name}`);
-        if (f.choices) lines.push(`    ${pattern}) COMPREPLY=($(compgen -W ${shq(f.choices.join(' '))} -- "$cur")); return ;;`);
-        else if (f.files) lines.push(`    ${pattern}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
-        else lines.push(`    ${pattern}) COMPREPLY=(); return ;;`);
-      }
-    }
-  }
-  lines.push('  esac');
-  lines.push('  if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "$flags" -- "$cur")); return; fi');
-  lines.push('  if [[ -n $subs ]]; then COMPREPLY=($(compgen -W "$subs" -- "$cur")); return; fi');
-  lines.push('  [[ ${#positional[@]} -gt 0 && $arg != file ]] && return');
-  lines.push('  case "$arg" in');
-  lines.push('    rollout)');
-  lines.push('      local IFS=$\'\\n\'');
-  lines.push('      COMPREPLY=($(compgen -W "$(${COMP_WORDS[0]} __complete rollouts $(_rollgate_state_arg) 2>/dev/null)" -- "$cur"))');
-  lines.push('      [[ $path == evidence* ]] && COMPREPLY+=($(compgen -f -- "$cur"))');
-  lines.push('      ;;');
-  lines.push('    file) COMPREPLY=($(compgen -f -- "$cur")) ;;');
-  lines.push('    words) COMPREPLY=($(compgen -W "$words" -- "$cur")) ;;');
-  lines.push('  esac');
-  lines.push('}');
-  lines.push('complete -o default -F _rollgate rollgate');
-  return `${lines.join('\n')}\n`;
+/** A command's own flags, then the program's (inherited by every command; --version only at the top). */
+export function flagsAt(node: CommandNode, program: CommandNode): Flag[] {
+  if (node === program) return node.flags;
+  return [...node.flags, ...program.flags.filter((g) => g.names[0] !== '--version' && !node.flags.some((f) => f.names[0] === g.names[0]))];
 }
 
-/** zsh: bash's function through bashcompinit, so both shells complete exactly the same words. */
-export function zshScript(nodes: CommandNode[]): string {
-  return [
-    '#compdef rollgate',
-    '# zsh completion for rollgate (generated by `rollgate completion zsh`)',
-    '#   source <(rollgate completion zsh)     # in ~/.zshrc, after compinit',
-    'autoload -U +X bashcompinit && bashcompinit',
-    bashScript(nodes).split('\n').filter((l) => !l.startsWith('# bash') && !l.startsWith('#   ')).join('\n'),
-  ].join('\n');
+/** Every flag name that takes a value, anywhere in the tree: a completion skips the word after it. */
+export function valueFlagNames(nodes: CommandNode[]): string[] {
+  return [...new Set(nodes.flatMap((n) => n.flags.filter((f) => f.takesValue).flatMap((f) => f.names)))].sort();
 }
 
-/** fish: one `complete` line per subcommand, flag and value, conditioned on the command path. */
-export function fishScript(nodes: CommandNode[]): string {
-  const lines: string[] = ['# fish completion for rollgate (generated by `rollgate completion fish`)', '#   rollgate completion fish > ~/.config/fish/completions/rollgate.fish'];
-  lines.push('function __rollgate_path');
-  lines.push('  set -l words (commandline -opc)');
-  lines.push('  set -l path');
-  lines.push('  for w in $words[2..-1]');
-  lines.push('    string match -q -- "-*" $w; and continue');
-  lines.push('    set -l next (string join " " $path $w)');
-  lines.push(`    contains -- $next ${nodes.filter((n) => n.path).map((n) => shq(n.path)).join(' ')}; and set path $path $w`);
-  lines.push('  end');
-  lines.push('  string join " " $path');
-  lines.push('end');
-  lines.push('function __rollgate_at; test (__rollgate_path) = "$argv[1]"; end');
-  lines.push('complete -c rollgate -f');
-  for (const node of nodes) {
-    const cond = `-n ${shq(`__rollgate_at '${node.path}'`)}`;
-    for (const sub of node.subcommands) lines.push(`complete -c rollgate ${cond} -a ${shq(sub)}`);
-    for (const f of node.flags) {
-      const long = f.names.find((n) => n.startsWith('--'))?.slice(2);
-      const short = f.names.find((n) => /^-[^-]$/.test(n))?.slice(1);
-      if (!long) continue;
-      const value = f.choices ? ` -x -a ${shq(f.choices.join(' '))}` : f.files ? ' -r -F' : f.takesValue ? ' -x' : '';
-      lines.push(`complete -c rollgate ${node.path === '' ? '' : `${cond} `}-l ${long}${short ? ` -s ${short}` : ''}${value}`.replace(/ {2,}/g, ' '));
-    }
-    if (node.arg === 'rollout') lines.push(`complete -c rollgate ${cond} -a '(rollgate __complete rollouts 2>/dev/null)'`);
-    if (node.arg === 'file') lines.push(`complete -c rollgate ${cond} -F`);
-    if (node.arg === 'words') lines.push(`complete -c rollgate ${cond} -a ${shq((node.words ?? []).join(' '))}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
+/** POSIX single quotes (bash and zsh). */
+export const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
