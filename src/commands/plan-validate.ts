@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { ExitCode, formatPlanIssue, formatPlanWarning, type PlanIssue } from '../lib/errors.js';
-import { checkPlanFile } from '../lib/plan/load.js';
+import { checkPlanFile, type PlanCheck } from '../lib/plan/load.js';
 import { loadPolicyInForce, parseSetFlags, prometheusOverride, type CommandContext } from './context.js';
 
 export interface PlanValidateInput {
@@ -33,12 +33,18 @@ interface FileResult {
 const plural = (count: number | undefined, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
 const FORMAT_NAMES: Record<string, string> = { rollgate: 'SLAPolicy', sloth: 'Sloth spec', openslo: 'OpenSLO' };
 
-/** An SLA policy of any of the three formats, checked by the SLA loader; undefined when the file is something else. */
-async function checkSlaFile(ctx: CommandContext, file: string, prometheusUrl: string | undefined): Promise<FileResult | undefined> {
+/**
+ * An SLA policy of any of the three formats, checked by the SLA loader. The plan check already
+ * parsed the file and recognised a one-document policy; only a file that failed to parse as one
+ * document (OpenSLO's SLO + SLI, say) is parsed again to find out.
+ */
+async function checkSlaFile(ctx: CommandContext, file: string, planCheck: PlanCheck, prometheusUrl: string | undefined): Promise<FileResult | undefined> {
+  const maybe = planCheck.slaFormat !== undefined || (planCheck.kind === undefined && planCheck.sha256 !== undefined && planCheck.issues.length > 0);
+  if (!maybe) return undefined;
   const content = await readFile(resolvePath(ctx.cwd, file), 'utf8').catch(() => undefined);
   if (content === undefined) return undefined;
   const { looksLikePolicy, checkSlaPolicySource } = await import('../lib/sla/load.js');
-  if (!looksLikePolicy(content)) return undefined;
+  if (planCheck.slaFormat === undefined && !looksLikePolicy(content)) return undefined;
   const checked = await checkSlaPolicySource(content, file, { env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) });
   return {
     file,
@@ -58,12 +64,12 @@ export async function run(ctx: CommandContext, input: PlanValidateInput): Promis
   const enforce = policy ? await import('../lib/policy/enforce.js') : undefined;
   const results: FileResult[] = [];
   for (const file of input.files) {
-    const sla = await checkSlaFile(ctx, file, prometheusUrl);
+    const checked = await checkPlanFile(file, { set, env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) });
+    const sla = await checkSlaFile(ctx, file, checked, prometheusUrl);
     if (sla) {
       results.push(sla);
       continue;
     }
-    const checked = await checkPlanFile(file, { set, env: ctx.env, cwd: ctx.cwd, ...(prometheusUrl ? { prometheusUrl } : {}) });
     if (checked.kind === 'RolloutPolicy') {
       const { checkPolicyFile } = await import('../lib/policy/load.js');
       const policyCheck = await checkPolicyFile(file, { cwd: ctx.cwd, env: ctx.env });

@@ -8,9 +8,15 @@ import { ANSI, runCli } from '../support/cli.js';
 const HEAVY = ['ioredis', 'axios', '@inquirer/prompts', 'ora', 'execa', 'cli-table3'];
 const TRACE = fileURLToPath(new URL('../support/module-trace/register.mjs', import.meta.url));
 
+let lastTrace = '';
+function traceFile(): string {
+  lastTrace = join(mkdtempSync(join(tmpdir(), 'rollgate-trace-')), 'trace.txt');
+  writeFileSync(lastTrace, '');
+  return lastTrace;
+}
+
 async function packagesLoadedBy(args: string[]): Promise<string[]> {
-  const out = join(mkdtempSync(join(tmpdir(), 'rollgate-trace-')), 'trace.txt');
-  writeFileSync(out, '');
+  const out = traceFile();
   const result = await runCli(args, { nodeArgs: ['--import', TRACE], env: { MODULE_TRACE_FILE: out } });
   expect(result.code).toBe(0);
   return readFileSync(out, 'utf8').split('\n').filter(Boolean);
@@ -18,12 +24,18 @@ async function packagesLoadedBy(args: string[]): Promise<string[]> {
 
 describe('CLI frame', () => {
   it('--help and --version load none of the heavy modules', async () => {
-    for (const args of [['--help'], ['--version'], ['help', 'exit-codes'], ['rollout', 'run', '--help']]) {
+    // --version is answered by bin/rollgate before any of the CLI loads.
+    expect(await packagesLoadedBy(['--version'])).toEqual([]);
+    for (const args of [['--help'], ['--version', '--json'], ['help', 'exit-codes'], ['rollout', 'run', '--help']]) {
       const loaded = await packagesLoadedBy(args);
       // The trace works: commander is imported by name (tsc output) or the bundle ran (it inlines commander).
-      expect(loaded.some((p) => p === 'commander' || p === 'rollgate-bundle:cli.js')).toBe(true);
+      expect(loaded.some((p) => p === 'commander' || p === 'rollgate-bundle')).toBe(true);
       for (const heavy of HEAVY) expect(loaded.filter((p) => p === heavy || p.startsWith(`${heavy}/`)), `${args.join(' ')} loaded ${heavy}`).toEqual([]);
     }
+    // And it sees a heavy package when one is loaded: a Redis state store brings ioredis.
+    const redis = await runCli(['--json', 'rollout', 'status', '--state', 'redis://127.0.0.1:1/0'], { nodeArgs: ['--import', TRACE], env: { MODULE_TRACE_FILE: traceFile() } });
+    expect(redis.code).toBe(3);
+    expect(readFileSync(lastTrace, 'utf8').split('\n')).toContain('ioredis');
   });
 
   it('prints the exit code table', async () => {

@@ -10,7 +10,7 @@
  * form, so they are rejected here; `sanitizeForEvidence` turns them into strings beforehand.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StateError, TamperedError } from '../errors.js';
 import type { RolloutEvent, StateStore } from '../state/types.js';
 

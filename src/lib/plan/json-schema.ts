@@ -1,5 +1,5 @@
 /** JSON Schema of the plan format, generated from the zod schema (the single source of truth). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RolloutPlanSchema } from './schema.js';
 
 /**

@@ -17,6 +17,7 @@ import { resolvePlan } from './resolve.js';
 import { RolloutPlanSchema, type RawRolloutPlan } from './schema.js';
 import { fromZodIssue } from './schema-issues.js';
 import type { ResolvedPlan } from './types.js';
+import { policyFormatOf, type PolicySource } from '../sla/format.js';
 import { validatePlanSemantics } from './validate.js';
 import { planWarnings, unusedSetMessage, unusedSetNames } from './warnings.js';
 import { firstYamlProblem } from './yaml-errors.js';
@@ -58,6 +59,8 @@ export interface PlanCheck {
   source?: PlanSource;
   /** The plan as written (after `${ENV}` interpolation), when it is valid. */
   raw?: RawRolloutPlan;
+  /** Set when the file is an SLA policy (SLAPolicy, Sloth, OpenSLO) rather than a plan: `plan validate` hands it to the SLA loader. */
+  slaFormat?: PolicySource;
 }
 
 export function sortByPosition(issues: PlanIssue[]): PlanIssue[] {
@@ -155,8 +158,10 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
   const result = (rest: Omit<PlanCheck, 'file' | 'sha256'>): PlanCheck => ({ file, sha256, ...rest });
 
   // Dispatch on kind: RolloutPolicy files are checked by src/lib/policy, SLA policies by src/lib/sla/load.ts (plan validate sends them there).
-  if (declaredKind === 'SLAPolicy') {
-    return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'this is an SLA policy, not a rollout plan: use it with rollgate sla audit or sla rules' })] });
+  const sla = policyFormatOf(data);
+  if (sla) {
+    const path = declaredKind !== undefined ? ['kind'] : [];
+    return result({ ...(declaredKind ? { kind: declaredKind } : {}), slaFormat: sla.format, issues: [source.issue({ path, message: 'this is an SLA policy, not a rollout plan: use it with rollgate sla audit or sla rules' })] });
   }
   if (declaredKind === 'RolloutPolicy') {
     return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: 'a RolloutPolicy is not a plan: give it with --policy FILE (or ROLLGATE_POLICY); `rollgate plan validate` checks it on its own' })] });

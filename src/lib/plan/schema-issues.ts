@@ -3,7 +3,7 @@
  * zod's defaults ("Invalid input: expected number, received string") name types, not the value
  * the user wrote; these name the value and, for unknown keys, the closest allowed key.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { didYouMean } from './did-you-mean.js';
 import type { PathIssue, PathSegment } from './positions.js';
 import { Percent } from './schema.js';

@@ -4,7 +4,7 @@
  * Semantic checks that need the whole plan (gate references, increasing weights, PromQL) live
  * in validate.ts; defaults and unit conversion in resolve.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DURATION_PATTERN = '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$';
 

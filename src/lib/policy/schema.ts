@@ -4,7 +4,7 @@
  * Checks a schema cannot express (one shape per freeze window, valid cron and time zones, from
  * before to) are in validate.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Duration, Name, Percent } from '../plan/schema.js';
 
 export const PolicyRulesSchema = z

@@ -2,7 +2,7 @@
  * zod schemas of the Prometheus HTTP API responses (https://prometheus.io/docs/prometheus/latest/querying/api/).
  * Sample values arrive as strings so that NaN and ±Inf survive JSON; they are turned into numbers here.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { RangeSeries, Sample } from './types.js';
 
 // Go's strconv.FormatFloat output plus Prometheus' spellings of the special values.

@@ -3,7 +3,7 @@
  * and the pure part of the decision: which alerts ask for a rollback of which service, with what
  * reason and severity. Talking to the state store is webhook.ts's job.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AbortSource } from '../state/types.js';
 import { rollbackSeverityOf, type RollbackSeverity, type ServeConfig } from './config.js';
 

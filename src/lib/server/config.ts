@@ -13,7 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlanError, UsageError } from '../errors.js';
 import { PlanSource } from '../plan/positions.js';
 import { fromZodIssue } from '../plan/schema-issues.js';

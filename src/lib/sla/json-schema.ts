@@ -1,5 +1,5 @@
 /** JSON Schema of the SLAPolicy format, generated from its zod schema (the single source of truth). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SlaPolicySchema } from './policy-schema.js';
 
 /** The SLAPolicy JSON Schema for editors (`# yaml-language-server: $schema=...`); draft-07 like the plan's. */

@@ -6,7 +6,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve as resolvePath } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlanIssue } from '../errors.js';
 import { toPromDuration } from '../duration.js';
 import { didYouMean } from '../plan/did-you-mean.js';

@@ -3,7 +3,7 @@
  * `PrometheusServiceLevel` resource (`apiVersion: sloth.slok.dev/v1`, camelCase keys in `spec`).
  * `{{.window}}` becomes `{{range}}`; the SLO period is Sloth's default, 30 days.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PathIssue, PathSegment } from '../plan/positions.js';
 import { fromZodIssue } from '../plan/schema-issues.js';
 import { ALERT_NAME_RE, duplicateNameIssues, labelIssues, list, num, objectiveIssue, queryIssues, RANGE_SAMPLE, record, requireRange, text, type Data } from './checks.js';

@@ -15,6 +15,7 @@ import { record, text } from './checks.js';
 import { checkOpenSlo } from './load-openslo.js';
 import { checkRollgatePolicy, rollgatePolicyToModel } from './load-rollgate.js';
 import { checkSlothKubernetes, checkSlothSpec } from './load-sloth.js';
+import { policyFormatOf } from './format.js';
 import type { PolicySource, SlaPolicyModel } from './model.js';
 
 export interface LoadSlaPolicyOptions {
@@ -40,19 +41,7 @@ export interface PolicyCheck {
   policy?: SlaPolicyModel;
 }
 
-/** The format of a document, from its identifying keys; undefined when it is not an SLA policy. */
-export function policyFormatOf(data: unknown): { format: PolicySource; kind: string | null } | undefined {
-  const doc = record(data);
-  if (!doc) return undefined;
-  const kind = text(doc.kind) ?? null;
-  const apiVersion = text(doc.apiVersion);
-  if (apiVersion === 'rollgate/v1' && kind === 'SLAPolicy') return { format: 'rollgate', kind };
-  if (kind === 'SLAPolicy') return { format: 'rollgate', kind };
-  if (text(doc.version) === 'prometheus/v1' || (doc.version !== undefined && doc.service !== undefined && doc.slos !== undefined)) return { format: 'sloth', kind };
-  if (apiVersion?.startsWith('sloth.slok.dev/') || kind === 'PrometheusServiceLevel') return { format: 'sloth', kind };
-  if (apiVersion?.startsWith('openslo/')) return { format: 'openslo', kind };
-  return undefined;
-}
+export { policyFormatOf } from './format.js';
 
 /**
  * Is this text an SLA policy (of any format)? Cheap enough for `plan validate` to dispatch on:

@@ -10,7 +10,8 @@
 import type { PrometheusConfig } from '../plan/types.js';
 
 /** Where a policy came from; `source` decides nothing after loading, it is shown in reports. */
-export type PolicySource = 'rollgate' | 'sloth' | 'openslo';
+export type { PolicySource } from './format.js';
+import type { PolicySource } from './format.js';
 
 /** A rolling window (`30d`), or a calendar period with exact local boundaries in an IANA time zone. */
 export type SloWindow =

@@ -4,7 +4,7 @@
  * Checks that need more than one field (exactly one SLI, from < to, unique names, PromQL, time
  * zones) live in policy-validate.ts; conversion to the SLO model in load-rollgate.ts.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { Duration, Percent, PrometheusSchema } from '../plan/schema.js';
 
 const Name = z

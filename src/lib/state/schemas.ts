@@ -2,7 +2,7 @@
  * Runtime checks of what the stores read back (files a person may have edited, Redis values another
  * version may have written). A value that does not fit is reported as a corrupt store, never trusted.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { StateError } from '../errors.js';
 import type { AbortRequest, ApprovalDecision, LockOwner, RolloutEvent, RolloutRecord } from './types.js';
 

@@ -10,7 +10,7 @@ export async function resolve(specifier, context, next) {
     appendFileSync(out, `${specifier}\n`);
   }
   const resolved = await next(specifier, context);
-  // The bundled CLI (dist/bundle/) inlines its light packages: record that it ran, and which chunk.
-  if (out && resolved.url.includes('/dist/bundle/')) appendFileSync(out, `rollgate-bundle:${resolved.url.slice(resolved.url.lastIndexOf('/') + 1)}\n`);
+  // The bundled CLI (dist/bundle/cli.cjs, run by bin/bundle-loader.mjs) inlines its light packages: record that it ran.
+  if (out && resolved.url.endsWith('/bin/bundle-loader.mjs')) appendFileSync(out, 'rollgate-bundle\n');
   return resolved;
 }
