@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseDuration } from '../lib/duration.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { loadPlan } from '../lib/plan/load.js';
+import { stepFields } from '../lib/rollout/step-number.js';
 import { parseTimeArg } from '../lib/time.js';
 import { parseSetFlags, printPlanWarning, prometheusOverride, type CommandContext } from './context.js';
 import { checkOutFile, writeAtomically } from './evidence-report.js';
@@ -58,7 +59,7 @@ export async function run(ctx: CommandContext, input: PlanBacktestInput): Promis
       else ctx.ui.success(`${input.format} backtest report written to ${input.out}`);
     }
   } else if (ctx.global.json) {
-    ctx.ui.json(result as unknown as Record<string, unknown>);
+    ctx.ui.json(backtestJson(result));
   } else {
     await renderText(ctx, result);
   }
@@ -70,6 +71,14 @@ export async function run(ctx: CommandContext, input: PlanBacktestInput): Promis
     if (code === ExitCode.noVerdict) ctx.ui.warn('no simulated rollout had the data to be judged: is the period stored in this Prometheus, and do the queries match its series?');
   }
   return code;
+}
+
+/** The JSON document: steps numbered as people read them (`step` 1-based, `stepIndex` 0-based), as in `rollout status --json`. */
+export function backtestJson(result: import('../lib/backtest/run-backtest.js').BacktestResult): Record<string, unknown> {
+  return {
+    ...result,
+    runs: result.runs.map((run) => ({ ...run, ...stepFields(run.step), failures: run.failures.map((failure) => ({ ...failure, ...stepFields(failure.step) })) })),
+  };
 }
 
 async function renderText(ctx: CommandContext, result: import('../lib/backtest/run-backtest.js').BacktestResult): Promise<void> {

@@ -2,6 +2,7 @@ import { formatDuration } from '../lib/duration.js';
 import { ExitCode } from '../lib/errors.js';
 import { findRollout } from '../lib/rollout/find.js';
 import { reduceEvents, isTerminal, type RolloutView } from '../lib/rollout/reduce.js';
+import { stepFields } from '../lib/rollout/step-number.js';
 import { sleep } from '../lib/sleep.js';
 import { isLockDead } from '../lib/state/lock-liveness.js';
 import type { StateStore } from '../lib/state/types.js';
@@ -12,7 +13,9 @@ interface StatusRow {
   rolloutId: string;
   service: string;
   status: string;
+  /** 1-based, as people read it (0 before the first step); `stepIndex` is the 0-based index. */
   step: number;
+  stepIndex: number;
   steps: number;
   weight: number;
   /** A weight change whose outcome was not confirmed (crash or failure mid-change): traffic may be up to this. */
@@ -41,7 +44,7 @@ async function statusOf(store: StateStore, rolloutId: string): Promise<StatusRow
     rolloutId,
     service: view.service,
     status: view.status,
-    step: view.step,
+    ...stepFields(view.step),
     steps: view.plan?.steps.length ?? 0,
     weight: view.weight,
     weightUncertain: view.weightUncertain ?? null,
@@ -101,7 +104,7 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
       const rows = await Promise.all(records.map((r) => statusOf(store, r.rolloutId)));
       if (ui.mode === 'json') ui.json({ rollouts: rows });
       else if (rows.length === 0) ui.info(`no rollouts in ${store.url}`);
-      else ui.out(ui.table(['rollout', 'service', 'status', 'step', 'weight', 'updated'], rows.map((r) => [r.rolloutId, r.service, describe(r), `${r.step + 1}/${r.steps}`, `${r.weight}%`, age(r.updatedAt)])));
+      else ui.out(ui.table(['rollout', 'service', 'status', 'step', 'weight', 'updated'], rows.map((r) => [r.rolloutId, r.service, describe(r), `${r.step}/${r.steps}`, `${r.weight}%`, age(r.updatedAt)])));
       return 0;
     }
     const { rolloutId } = await findRollout(store, input.target);
@@ -114,7 +117,7 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
       if (snapshot !== last) {
         last = snapshot;
         if (ui.mode === 'json') ui.json({ ...row });
-        else if (input.watch && ui.mode === 'plain') ui.info(`${row.rolloutId} ${describe(row)} step ${row.step + 1}/${row.steps} weight ${row.weight}%${row.reason ? ` — ${row.reason}` : ''}`);
+        else if (input.watch && ui.mode === 'plain') ui.info(`${row.rolloutId} ${describe(row)} step ${row.step}/${row.steps} weight ${row.weight}%${row.reason ? ` — ${row.reason}` : ''}`);
         else {
           const block = ui.table(
               ['field', 'value'],
@@ -122,7 +125,7 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
                 ['rollout', row.rolloutId],
                 ['service', row.service],
                 ['status', describe(row)],
-                ['step', `${row.step + 1}/${row.steps}`],
+                ['step', `${row.step}/${row.steps}`],
                 ['weight', `${row.weight}%`],
                 ['runner', row.runner],
                 ['reason', row.reason ?? ''],

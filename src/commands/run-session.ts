@@ -10,6 +10,7 @@ import type { Ui } from '../lib/ui/ui.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { operatorIdentity } from '../lib/operator.js';
+import { stepFields } from '../lib/rollout/step-number.js';
 import { openStateStore } from '../lib/state/open.js';
 import { prometheusOverride, resolveStateUrl, type CommandContext } from './context.js';
 
@@ -104,7 +105,7 @@ export async function driveSession(ctx: CommandContext, store: StateStore, makeS
 function renderResult(ctx: CommandContext, result: SessionResult, evidence: Record<string, unknown>): void {
   const { ui } = ctx;
   if (ui.mode === 'json') {
-    ui.json({ kind: 'result', rolloutId: result.rolloutId, service: result.service, status: result.status, dryRun: result.dryRun, step: result.step, weight: result.weight, reason: result.reason ?? null, exitCode: result.exitCode, evidence });
+    ui.json({ kind: 'result', rolloutId: result.rolloutId, service: result.service, status: result.status, dryRun: result.dryRun, ...stepFields(result.step), weight: result.weight, reason: result.reason ?? null, exitCode: result.exitCode, evidence });
     return;
   }
   const dry = result.dryRun ? ' (dry run: no traffic was changed)' : '';

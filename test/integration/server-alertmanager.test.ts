@@ -121,7 +121,7 @@ describe('Alertmanager → rollgate serve → emergency rollback', () => {
     // /metrics, scraped by the real Prometheus, against `rollout status --json` while the step bakes.
     const status = await waitFor('a latency measurement in the status', async () => {
       const s = await statusJson(SERVICE);
-      return s.step === 0 && s.weight === 10 ? s : undefined;
+      return s.step === 1 && s.stepIndex === 0 && s.weight === 10 ? s : undefined;
     });
     const rolloutId = status.rolloutId as string;
     const selector = `service="${SERVICE}",rollout="${rolloutId}"`;

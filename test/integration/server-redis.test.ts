@@ -61,7 +61,8 @@ describe('rollgate serve with a Redis state store', () => {
     expect(((await again.json()) as { alerts: Array<{ outcome: string }> }).alerts[0]?.outcome).toBe('duplicate');
     const metrics = await (await fetch(`${serve.url}/metrics`)).text();
     expect(metrics).toMatch(/^rollgate_rollout_weight\{service="search",rollout="search-r1"\} 25$/m);
-    expect(metrics).toMatch(/^rollgate_rollout_step\{service="search",rollout="search-r1"\} 1$/m);
+    // Recorded index 1 is the second step: the gauge numbers it as `rollout status` does.
+    expect(metrics).toMatch(/^rollgate_rollout_step\{service="search",rollout="search-r1"\} 2$/m);
   }, 30_000);
 
   it('Redis down: /healthz and the webhook answer 503 (one line), and recover when it is back', async () => {

@@ -9,6 +9,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { EventType } from '../rollout/events.js';
 import { isTerminal, reduceEvents } from '../rollout/reduce.js';
+import { stepFields } from '../rollout/step-number.js';
 import type { RolloutRecord, RolloutStatus, StateStore } from '../state/types.js';
 
 export const ROLLOUT_STATUSES: readonly RolloutStatus[] = ['running', 'paused', 'promoted', 'rolled_back', 'failed', 'aborted'];
@@ -19,7 +20,7 @@ export interface CurrentRollout {
   service: string;
   rolloutId: string;
   status: RolloutStatus;
-  /** 0-based step index, -1 before the first step (as `rollout status --json`). */
+  /** 0-based step index, -1 before the first step (the gauge shows it 1-based, as `rollout status --json`). */
   step: number;
   weight: number;
   /** Last measured value of each gate (the worst series), from the rollout's log. */
@@ -75,7 +76,7 @@ export function createServeMetrics(): ServeMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const weight = new Gauge({ name: 'rollgate_rollout_weight', help: 'Canary weight (percent) of the current rollout of each service.', labelNames: ['service', 'rollout'], registers: [registry] });
-  const step = new Gauge({ name: 'rollgate_rollout_step', help: 'Step of the current rollout of each service: 0-based index, -1 before the first step.', labelNames: ['service', 'rollout'], registers: [registry] });
+  const step = new Gauge({ name: 'rollgate_rollout_step', help: 'Step of the current rollout of each service, 1-based as `rollout status` shows it; 0 before the first step.', labelNames: ['service', 'rollout'], registers: [registry] });
   const status = new Gauge({ name: 'rollgate_rollout_status', help: 'Status of the current rollout of each service: one series per status, 1 for the current one.', labelNames: ['service', 'rollout', 'status'], registers: [registry] });
   const total = new Counter({ name: 'rollgate_rollouts_total', help: 'Finished rollouts in the state store, by outcome (promoted, rolled_back, failed).', labelNames: ['service', 'outcome'], registers: [registry] });
   const gate = new Gauge({ name: 'rollgate_gate_last_value', help: 'Last measured value of each gate of the current rollout of each service.', labelNames: ['service', 'gate'], registers: [registry] });
@@ -90,7 +91,7 @@ export function createServeMetrics(): ServeMetrics {
     for (const rollout of snapshot.current) {
       const labels = { service: rollout.service, rollout: rollout.rolloutId };
       weight.set(labels, rollout.weight);
-      step.set(labels, rollout.step);
+      step.set(labels, stepFields(rollout.step).step);
       for (const s of ROLLOUT_STATUSES) status.set({ ...labels, status: s }, s === rollout.status ? 1 : 0);
       for (const [name, value] of rollout.gates) gate.set({ service: rollout.service, gate: name }, value);
     }

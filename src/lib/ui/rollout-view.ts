@@ -7,6 +7,7 @@
 import type { RolloutEvent } from '../state/types.js';
 import type { Spinner, Ui } from './ui.js';
 import { formatDuration, parseDuration } from '../duration.js';
+import { eventStepFields } from '../rollout/step-number.js';
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
@@ -105,7 +106,8 @@ function waitingLine(waiting: { since: string; step: number; rolloutId: string }
 export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { reminderMs?: number } = {}): RolloutRenderer {
   if (ui.mode === 'json') {
     return {
-      onEvent: (event) => ui.json({ kind: 'event', ...event }),
+      // `step`/`stepIndex` beside the event as recorded: `data` stays byte for byte what `hash` covers.
+      onEvent: (event) => ui.json({ kind: 'event', ...eventStepFields(event.data), ...event }),
       stop: () => undefined,
     };
   }

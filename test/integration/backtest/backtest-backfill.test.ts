@@ -182,7 +182,9 @@ describe('plan backtest on backfilled data', () => {
     expect(json.code, json.stderr).toBe(1);
     const doc = JSON.parse(json.stdout) as { schemaVersion: number; plan: { name: string }; from: string; to: string; every: string; runs: Array<{ outcome: string; step: number; at: string; gate: string | null; value: number | null; reason: string; start: string; end: string }>; summary: Record<string, unknown>; gates: unknown[] };
     expect(doc).toMatchObject({ schemaVersion: 1, plan: { name: 'backtest-demo' }, from: iso(run(1)), to: iso(run(9)), every: '15m', summary: { runs: 8, rolled_back: 2, falsePositives: 2 } });
-    expect(Object.keys(doc.runs[3]!)).toEqual(expect.arrayContaining(['start', 'end', 'outcome', 'step', 'at', 'gate', 'value', 'reason']));
+    expect(Object.keys(doc.runs[3]!)).toEqual(expect.arrayContaining(['start', 'end', 'outcome', 'step', 'stepIndex', 'at', 'gate', 'value', 'reason']));
+    // The library's 0-based index 1 is "step 2" for people, in the JSON as in the table.
+    expect(doc.runs[3]).toMatchObject({ step: 2, stepIndex: 1, weight: 50 });
 
     const html = await runCli([...args, '--format', 'html']);
     expect(html.code).toBe(1);

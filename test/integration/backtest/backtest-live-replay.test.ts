@@ -52,16 +52,16 @@ describe('backtest against rollout run on the same live data', () => {
   it('a faulty canary: both roll back in step 2, by error-rate', async () => {
     env.service.inject({ track: 'canary', errorRate: 0.5, latencyMs: 0 });
     const { live, reasons, replay } = await rolloutThenBacktest('replay-faulty');
-    expect(live).toMatchObject({ status: 'rolled_back', step: 1 });
+    expect(live).toMatchObject({ status: 'rolled_back', step: 2, stepIndex: 1 });
     expect(reasons[0]).toMatch(/^gate error-rate failed: /);
-    expect(replay).toMatchObject({ outcome: 'rolled_back', step: 1, gate: 'error-rate' });
+    expect(replay).toMatchObject({ outcome: 'rolled_back', step: 2, stepIndex: 1, gate: 'error-rate' });
     expect(replay.reason).toMatch(/^gate error-rate failed: /);
     expect(replay.value).toBeGreaterThan(0.05);
   }, 90_000);
 
   it('a healthy canary: both promote', async () => {
     const { live, replay } = await rolloutThenBacktest('replay-healthy');
-    expect(live).toMatchObject({ status: 'promoted', step: 2, weight: 100 });
-    expect(replay).toMatchObject({ outcome: 'promoted', step: 2, gate: null });
+    expect(live).toMatchObject({ status: 'promoted', step: 3, stepIndex: 2, weight: 100 });
+    expect(replay).toMatchObject({ outcome: 'promoted', step: 3, stepIndex: 2, gate: null });
   }, 90_000);
 });

@@ -22,7 +22,8 @@ describe('rollout run', () => {
     const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.every((l) => l.schemaVersion === 1)).toBe(true);
     const final = lines.at(-1)!;
-    expect(final).toMatchObject({ kind: 'result', service: SERVICE, status: 'promoted', weight: 100, step: 3 });
+    // Steps as people read them: the 4th of 4 (stepIndex 3).
+    expect(final).toMatchObject({ kind: 'result', service: SERVICE, status: 'promoted', weight: 100, step: 4, stepIndex: 3 });
     const applied = env.service.state().weightHistory.slice(historyBefore).map((h) => h.canary);
     expect(applied).toEqual([10, 25, 50, 100]);
 
@@ -39,11 +40,21 @@ describe('rollout run', () => {
       expect(m.data.query).toContain('track="canary"');
       expect(m.data.query).not.toContain('{{');
     }
-    // NDJSON events on stdout are the same events as the log.
-    expect(lines.filter((l) => l.kind === 'event').length).toBe(events.length);
+    // NDJSON events on stdout are the same events as the log: `data` and `hash` as recorded, the
+    // step beside them numbered as people read it (step 1 = data.step 0).
+    const streamed = lines.filter((l) => l.kind === 'event');
+    expect(streamed.length).toBe(events.length);
+    for (const [i, line] of streamed.entries()) {
+      const { schemaVersion: _v, kind: _k, step, stepIndex, ...event } = line;
+      expect(event).toEqual(events[i]);
+      if (typeof events[i]!.data.step === 'number') expect([step, stepIndex]).toEqual([(events[i]!.data.step as number) + 1, events[i]!.data.step]);
+      else expect([step, stepIndex]).toEqual([undefined, undefined]);
+    }
+    expect(streamed.filter((l) => l.type === 'step.started').map((l) => l.step)).toEqual([1, 2, 3, 4]);
+    expect(verifyChain(streamed.map(({ schemaVersion: _v, kind: _k, step: _s, stepIndex: _i, ...event }) => event))).toMatchObject({ ok: true });
 
     const status = await cli(['rollout', 'status', final.rolloutId as string, '--json']);
-    expect(JSON.parse(status.stdout)).toMatchObject({ rolloutId: final.rolloutId, status: 'promoted', weight: 100 });
+    expect(JSON.parse(status.stdout)).toMatchObject({ rolloutId: final.rolloutId, status: 'promoted', weight: 100, step: 4, stepIndex: 3, steps: 4 });
   }, 60_000);
 
   it('rolls a faulty canary back to 0 within interval + 2 s of the breach being visible', async () => {
