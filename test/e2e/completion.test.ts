@@ -71,6 +71,8 @@ describe('rollgate completion bash, in a real bash', () => {
     expect(complete(['rollgate', 'rollout', 'approve', 'pay'])).toEqual(['payments-20261201t110000-cccccc', 'payments']);
     expect(complete(['rollgate', 'rollback', 'checkout-2026120'])).toEqual(['checkout-20261201t120000-bbbbbb', 'checkout-20261201t100000-aaaaaa']);
     expect(complete(['rollgate', 'evidence', 'verify', 'pay'])).toContain('payments');
+    // Under another name (an alias, a function), the rollgate on PATH is asked, not that name.
+    expect(complete(['rg', 'rollout', 'status', 'pay'])).toEqual(['payments-20261201t110000-cccccc', 'payments']);
     // Only the first argument is a rollout.
     expect(complete(['rollgate', 'rollout', 'resume', 'checkout', ''])).toEqual([]);
     console.log(`completion of rollout IDs (bash + node + __complete): ${ms} ms`);

@@ -67,7 +67,10 @@ export function bashScript(nodes: CommandNode[]): string {
   lines.push('  case "$arg" in');
   lines.push('    rollout)');
   lines.push('      local IFS=$\'\\n\'');
-  lines.push('      COMPREPLY=($(compgen -W "$(${COMP_WORDS[0]} __complete rollouts $(_rollgate_state_arg) 2>/dev/null)" -- "$cur"))');
+  // The rollgate typed (a path to it too), never another program an alias put in COMP_WORDS[0].
+  lines.push('      local cmd=${COMP_WORDS[0]}');
+  lines.push('      [[ ${cmd##*/} == rollgate ]] || cmd=rollgate');
+  lines.push('      COMPREPLY=($(compgen -W "$($cmd __complete rollouts $(_rollgate_state_arg) 2>/dev/null)" -- "$cur"))');
   lines.push('      [[ $path == evidence* ]] && COMPREPLY+=($(compgen -f -- "$cur"))');
   lines.push('      ;;');
   lines.push('    file) COMPREPLY=($(compgen -f -- "$cur")) ;;');

@@ -89,9 +89,11 @@ export function zshScript(nodes: CommandNode[]): string {
   L.push('  [[ $arg != file ]] && (( npos > 0 )) && return 1');
   L.push('  case $arg in');
   L.push('    (rollout)');
-  L.push('      local line');
+  // The rollgate typed (a path to it too), never another program an alias put in words[1].
+  L.push('      local line cmd=${(Q)words[1]}');
+  L.push('      [[ ${cmd:t} == rollgate ]] || cmd=rollgate');
   L.push('      local -a found');
-  L.push('      for line in ${(f)"$(${(Q)words[1]} __complete rollouts --describe $state 2>/dev/null)"}; do');
+  L.push('      for line in ${(f)"$($cmd __complete rollouts --describe $state 2>/dev/null)"}; do');
   L.push("        found+=( \"${${line%%$'\\t'*}//:/\\\\:}:${line#*$'\\t'}\" )");
   L.push('      done');
   // -V: newest first, as __complete lists them, not sorted by name.
