@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ExitCode, UsageError } from '../lib/errors.js';
+import { ExitCode, TamperedError, UsageError } from '../lib/errors.js';
 import { REPORT_FORMATS, type ReportFormat } from '../lib/evidence/report/render.js';
 import { toChainResult, type ChainResult } from '../lib/evidence/report/summary.js';
 import type { RolloutEvent } from '../lib/state/types.js';
@@ -32,41 +32,65 @@ export async function run(ctx: CommandContext, options: EvidenceReportOptions): 
   // Refuse before any work: an existing file without --force is a usage error (exit 2).
   if (outFile) await checkOutFile(outFile, options.out!, options.force === true);
 
+  // Read and verified in one pass (chain, and a stored log against its recorded head): the
+  // renderers get the verdict, never verify again.
   const { events, chain } = await loadEvents(ctx, options.target);
   const { isAuditLog } = await import('../lib/evidence/report/audit-summary.js');
   if (isAuditLog(events)) return reportAudit(ctx, events, format, outFile, options, chain);
-  const [{ renderReport }, { readPlanSecrets }] = await Promise.all([import('../lib/evidence/report/render.js'), import('../lib/evidence/report/secrets.js')]);
+  const [{ streamReport }, { readPlanSecrets }] = await Promise.all([import('../lib/evidence/report/render.js'), import('../lib/evidence/report/secrets.js')]);
   const secrets = await readPlanSecrets(events, { cwd: ctx.cwd, env: ctx.env });
-  const { text, summary } = renderReport(events, format, { secrets, ...(chain ? { chain } : {}) });
+  const { chunks, summary } = streamReport(events, format, { secrets, chain });
 
   if (!outFile) {
-    ctx.streams.stdout.write(text);
-    return ExitCode.ok;
+    await writeChunks(ctx.streams.stdout, chunks);
+    return chainExit(ctx, chain, summary.rolloutId, false);
   }
-  await writeAtomically(outFile, text, options.force === true, options.out!);
+  const bytes = await writeAtomically(outFile, chunks, options.force === true, options.out!);
   if (ctx.global.json) {
-    ctx.ui.json({ rolloutId: summary.rolloutId, format, out: outFile, bytes: Buffer.byteLength(text), status: summary.status, stillRunning: summary.stillRunning, chainIntact: summary.chain.intact });
+    ctx.ui.json({ rolloutId: summary.rolloutId, format, out: outFile, bytes, status: summary.status, stillRunning: summary.stillRunning, chainIntact: summary.chain.intact, ...chainFields(chain) });
   } else {
     ctx.ui.success(`${format} report of ${summary.rolloutId} (${summary.stillRunning ? 'still running' : summary.status}) written to ${options.out}`);
   }
   if (summary.stillRunning) ctx.ui.warn(`rollout ${summary.rolloutId} is still running: the report says so on top`);
-  if (!summary.chain.intact) ctx.ui.warn(`the evidence chain is broken at event #${summary.chain.brokenAt}: ${summary.chain.reason}`);
-  return ExitCode.ok;
+  return chainExit(ctx, chain, summary.rolloutId, true);
+}
+
+/** What the written-file summary (--out --json) adds about a chain that is not intact. */
+function chainFields(chain: ChainResult): Record<string, unknown> {
+  if (chain.intact) return {};
+  return { brokenAt: chain.brokenAt, reason: chain.reason, ...(chain.missing !== undefined ? { missing: chain.missing } : {}) };
+}
+
+/**
+ * A report of a broken or cut log is written (it says where the chain breaks) but never passes:
+ * exit 1, as `evidence verify` exits for the same log. The warning goes to stderr either way.
+ */
+function chainExit(ctx: CommandContext, chain: ChainResult, id: string, written: boolean): number {
+  if (chain.note) ctx.ui.warn(chain.note);
+  if (chain.intact) return ExitCode.ok;
+  ctx.ui.warn(`the evidence of ${id} is broken at event #${chain.brokenAt}: ${chain.reason}${written ? ' (the report says so on top)' : ''}`);
+  return ExitCode.failed;
+}
+
+/** Writes pieces to a stream, waiting for it to drain, so a large report is never buffered whole. */
+async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+  }
 }
 
 /** An `sla audit` log: its own renderers (src/lib/evidence/report/audit-*.ts), same output rules. */
-async function reportAudit(ctx: CommandContext, events: RolloutEvent[], format: ReportFormat, outFile: string | undefined, options: EvidenceReportOptions, chain?: ChainResult): Promise<number> {
+async function reportAudit(ctx: CommandContext, events: RolloutEvent[], format: ReportFormat, outFile: string | undefined, options: EvidenceReportOptions, chain: ChainResult): Promise<number> {
   const { renderAuditReport } = await import('../lib/evidence/report/audit-render.js');
-  const { text, report } = renderAuditReport(events, format, chain ? { chain } : {});
+  const { text, report } = renderAuditReport(events, format, { chain });
   if (!outFile) {
     ctx.streams.stdout.write(text);
-    return ExitCode.ok;
+    return chainExit(ctx, chain, report.auditId, false);
   }
-  await writeAtomically(outFile, text, options.force === true, options.out!);
-  if (ctx.global.json) ctx.ui.json({ auditId: report.auditId, format, out: outFile, bytes: Buffer.byteLength(text), verdict: report.verdict, chainIntact: report.chain.intact });
+  const bytes = await writeAtomically(outFile, text, options.force === true, options.out!);
+  if (ctx.global.json) ctx.ui.json({ auditId: report.auditId, format, out: outFile, bytes, verdict: report.verdict, chainIntact: report.chain.intact, ...chainFields(chain) });
   else ctx.ui.success(`${format} report of audit ${report.auditId} (${report.verdict}) written to ${options.out}`);
-  if (!report.chain.intact) ctx.ui.warn(`the evidence chain is broken at event #${report.chain.brokenAt}: ${report.chain.reason}`);
-  return ExitCode.ok;
+  return chainExit(ctx, chain, report.auditId, true);
 }
 
 export async function checkOutFile(file: string, shown: string, force: boolean): Promise<void> {
@@ -79,13 +103,19 @@ export async function checkOutFile(file: string, shown: string, force: boolean):
 
 /**
  * Temp file in the same folder, fsync, then rename (with --force) or link (without: fails if
- * the name appeared meanwhile, so a file created since the check is never clobbered).
+ * the name appeared meanwhile, so a file created since the check is never clobbered). The text may
+ * come in pieces (a streamed report): they are written as they come. Returns the bytes written.
  */
-export async function writeAtomically(file: string, text: string, force: boolean, shown: string): Promise<void> {
+export async function writeAtomically(file: string, text: string | Iterable<string>, force: boolean, shown: string): Promise<number> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'wx', 0o644);
+  let bytes = 0;
   try {
-    await handle.writeFile(text, 'utf8');
+    for (const piece of typeof text === 'string' ? [text] : text) {
+      const buffer = Buffer.from(piece, 'utf8');
+      bytes += buffer.length;
+      await handle.write(buffer);
+    }
     await handle.sync();
   } finally {
     await handle.close();
@@ -103,21 +133,30 @@ export async function writeAtomically(file: string, text: string, force: boolean
   } finally {
     await fs.rm(temp, { force: true });
   }
+  return bytes;
 }
 
 /** A path that exists is an exported log; anything else is a rollout ID or service in the store. */
-async function loadEvents(ctx: CommandContext, target: string): Promise<{ events: RolloutEvent[]; chain?: ChainResult }> {
+async function loadEvents(ctx: CommandContext, target: string): Promise<{ events: RolloutEvent[]; chain: ChainResult }> {
   const file = path.resolve(ctx.cwd, target);
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat?.isFile()) return loadFile(file, target);
   if (stat) throw new UsageError(`${target} is a directory, not an evidence log`);
   if (/[/\\]|\.(nd)?json$/i.test(target)) throw new UsageError(`no such file: ${target}`, 'pass an exported log (NDJSON or JSON report), a rollout ID or a service');
-  const [{ findRollout }, { withStore }] = await Promise.all([import('../lib/rollout/find.js'), import('./run-session.js')]);
+  const [{ serviceRollout }, { withStore }, { readStoredLog }] = await Promise.all([import('../lib/rollout/find.js'), import('./run-session.js'), import('../lib/log/stored-check.js')]);
   return withStore(ctx, async (store) => {
-    const found = await findRollout(store, target);
-    const events = await store.readEvents(found.rolloutId);
-    if (events.length === 0) throw new UsageError(`rollout ${found.rolloutId} has no events in ${store.url}`);
-    return { events };
+    // Looked up without reading the log (findRollout would read and reduce it once more).
+    const record = (await store.getRollout(target)) ?? (await serviceRollout(store, target));
+    if (!record) throw new UsageError(`no rollout or service "${target}" in ${store.url}`, 'list them with: rollgate rollout status');
+    const found = { rolloutId: record.rolloutId };
+    // The same judgement as `evidence verify`: the chain, and the log against its recorded head.
+    const { events, verdict } = await readStoredLog(store, found.rolloutId, record);
+    if (events.length === 0) {
+      // Nothing to render: a log cut to nothing or unreadable is broken evidence (exit 1), an empty one a usage error.
+      if (!verdict.ok && verdict.reason !== 'the log holds no events') throw new TamperedError(`evidence of ${found.rolloutId} is broken at event #${verdict.brokenAt}: ${verdict.reason}`, `run: rollgate evidence verify ${found.rolloutId}`);
+      throw new UsageError(`rollout ${found.rolloutId} has no events in ${store.url}`);
+    }
+    return { events, chain: toChainResult(verdict) };
   });
 }
 
@@ -133,7 +172,7 @@ async function loadFile(file: string, shown: string): Promise<{ events: RolloutE
   // A broken chain is still rendered (the report says where it breaks); unreadable entries end the log.
   const events = log.events.filter(isEventLike);
   if (events.length === 0) throw new UsageError(`${shown} holds no readable evidence events${log.problem ? ` (${log.problem.reason})` : ''}`, 'pass an NDJSON log or a JSON report written by rollgate');
-  const verdict = verifyEvidenceLog(log);
-  const chain = toChainResult(verdict);
+  // Verified while it was read (NDJSON); an exported file carries no recorded head to compare with.
+  const chain = toChainResult(verifyEvidenceLog(log));
   return { events, chain };
 }

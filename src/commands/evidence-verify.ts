@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ChainVerdict } from '../lib/log/chain.js';
-import type { ExpectedHead, HeadCheck } from '../lib/log/head.js';
+import type { ExpectedHead } from '../lib/log/head.js';
 import type { RolloutEvent } from '../lib/state/types.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { resolveStateUrl, type CommandContext } from './context.js';
@@ -57,7 +57,7 @@ async function verifyTarget(ctx: CommandContext, target: string, expected: Expec
     const log = await readEvidenceLog(file);
     const verdict = verifyEvidenceLog(log);
     if (!verdict.ok || !expected) return verdict;
-    const { checkExpectedHead } = await import('../lib/log/head.js');
+    const [{ checkExpectedHead }, { withHeadCheck }] = await Promise.all([import('../lib/log/head.js'), import('../lib/log/stored-check.js')]);
     return withHeadCheck(verdict, checkExpectedHead(log.events as RolloutEvent[], expected));
   }
   if (stat) throw new UsageError(`${target} is a directory, not an evidence log`);
@@ -67,18 +67,8 @@ async function verifyTarget(ctx: CommandContext, target: string, expected: Expec
   return verifyStoredRollout(ctx, target, expected);
 }
 
-function withHeadCheck(verdict: ChainVerdict & { ok: true }, check: HeadCheck): Verdict {
-  if (check.ok) return { ...verdict, ...(check.note ? { note: check.note } : {}) };
-  return { ok: false, count: verdict.count, brokenAt: check.brokenAt, reason: check.reason, ...(check.missing !== undefined ? { missing: check.missing } : {}) };
-}
-
 async function verifyStoredRollout(ctx: CommandContext, rolloutId: string, expected: ExpectedHead | undefined): Promise<Verdict> {
-  const [{ openStateStore }, { verifyChain }, { checkAgainstHead, checkExpectedHead }, { CorruptEventLogError }] = await Promise.all([
-    import('../lib/state/open.js'),
-    import('../lib/log/chain.js'),
-    import('../lib/log/head.js'),
-    import('../lib/state/event-log-error.js'),
-  ]);
+  const [{ openStateStore }, { readStoredLog }] = await Promise.all([import('../lib/state/open.js'), import('../lib/log/stored-check.js')]);
   const store = await openStateStore(resolveStateUrl(ctx), { cwd: ctx.cwd });
   try {
     // A service name stands for its current (or newest) rollout, as for `evidence report`.
@@ -88,27 +78,11 @@ async function verifyStoredRollout(ctx: CommandContext, rolloutId: string, expec
       record = await serviceRollout(store, rolloutId);
       if (record) rolloutId = record.rolloutId;
     }
-    let events;
-    try {
-      events = await store.readEvents(rolloutId);
-    } catch (error) {
-      // A stored log that cannot even be read back is broken evidence, not an unreachable store.
-      if (error instanceof CorruptEventLogError) return { ok: false, count: error.position, brokenAt: error.position, reason: error.reason };
-      throw error;
-    }
-    if (!record && events.length === 0) {
+    const { events, readable, verdict } = await readStoredLog(store, rolloutId, record, expected);
+    if (!record && readable && events.length === 0) {
       throw new UsageError(`no rollout ${rolloutId} in the state store ${store.url}`, 'list rollouts with `rollgate rollout status`, or pass the path of an exported log');
     }
-    const recordedHead = record?.head ?? null;
-    const verdict = verifyChain(events);
-    if (!verdict.ok) return { ...verdict, recordedHead };
-    // Checked before "no events": a log cut down to nothing says how much is missing.
-    const againstRecord = withHeadCheck(verdict, checkAgainstHead(events, record?.head));
-    if (!againstRecord.ok) return { ...againstRecord, recordedHead };
-    if (verdict.count === 0) return { ok: false, count: 0, brokenAt: 1, reason: 'the log holds no events', recordedHead };
-    if (!expected) return { ...againstRecord, recordedHead };
-    const againstExpected = withHeadCheck(verdict, checkExpectedHead(events, expected));
-    return { ...againstExpected, ...(againstRecord.note && againstExpected.ok ? { note: againstRecord.note } : {}), recordedHead };
+    return verdict;
   } finally {
     await store.close();
   }

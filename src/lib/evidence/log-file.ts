@@ -11,7 +11,7 @@
  *   derived from the events and is not part of the chain.
  */
 import fs from 'node:fs/promises';
-import { canonicalJson, isCanonicalJson, verifyChain, type ChainVerdict } from './chain.js';
+import { canonicalJson, ChainChecker, isCanonicalJson, verifyChain, type ChainVerdict } from './chain.js';
 import type { RolloutEvent } from '../state/types.js';
 
 export interface EvidenceLog {
@@ -22,6 +22,11 @@ export interface EvidenceLog {
   problem?: { position: number; reason: string };
   /** Total number of entries (lines or array items), readable or not. */
   entries: number;
+  /**
+   * The chain checked over `events` while they were read (NDJSON: one pass, each line serialised
+   * once); absent when the reader left it to `verifyEvidenceLog`.
+   */
+  chain?: ChainVerdict;
 }
 
 /** Writes events as canonical NDJSON: the byte-exact form `readEvidenceLog` verifies. */
@@ -29,8 +34,47 @@ export function formatNdjson(events: readonly RolloutEvent[]): string {
   return events.map((event) => `${canonicalJson(event)}\n`).join('');
 }
 
+/**
+ * Reads an exported log from a file. NDJSON is read, parsed and verified a chunk at a time (the
+ * file's bytes and text are never held whole: only the parsed events stay); a JSON document is
+ * read whole, as it has to be parsed whole.
+ */
 export async function readEvidenceLog(file: string): Promise<EvidenceLog> {
-  return parseEvidenceLog(await fs.readFile(file));
+  const handle = await fs.open(file, 'r');
+  try {
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const buffer = Buffer.allocUnsafe(256 * 1024);
+    let head = '';
+    let reader: NdjsonReader | undefined;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      let text: string;
+      try {
+        // fatal: invalid UTF-8 is an error, not silently replaced by U+FFFD; stream: a character may straddle two reads.
+        text = decoder.decode(buffer.subarray(0, bytesRead), { stream: bytesRead > 0 });
+      } catch {
+        return notUtf8();
+      }
+      if (reader) reader.push(text);
+      else {
+        head += text;
+        // The form is known once the first line is whole (or the file ended).
+        if ((bytesRead === 0 || head.includes('\n')) && !looksLikeJsonDocument(head)) {
+          reader = new NdjsonReader();
+          reader.push(head);
+          head = '';
+        }
+      }
+      if (bytesRead === 0) break;
+    }
+    return reader ? reader.end() : parseJsonDocument(head);
+  } finally {
+    await handle.close();
+  }
+}
+
+function notUtf8(): EvidenceLog {
+  return { format: 'ndjson', events: [], entries: 0, problem: { position: 1, reason: 'the file is not valid UTF-8' } };
 }
 
 /** Parses bytes of either form. Never throws: what cannot be read is reported as `problem`. */
@@ -40,7 +84,7 @@ export function parseEvidenceLog(bytes: Uint8Array | string): EvidenceLog {
     // fatal: invalid UTF-8 is an error, not silently replaced by U+FFFD.
     text = typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    return { format: 'ndjson', events: [], entries: 0, problem: { position: 1, reason: 'the file is not valid UTF-8' } };
+    return notUtf8();
   }
   if (looksLikeJsonDocument(text)) return parseJsonDocument(text);
   return parseNdjson(text);
@@ -74,28 +118,66 @@ function parseJsonDocument(text: string): EvidenceLog {
 }
 
 function parseNdjson(text: string): EvidenceLog {
-  const lines = text.split('\n');
-  // One trailing newline ends the last line; nothing else may be empty.
-  if (lines.at(-1) === '') lines.pop();
-  const events: unknown[] = [];
-  for (const [index, line] of lines.entries()) {
-    const position = index + 1;
-    const problem = (reason: string): EvidenceLog => ({ format: 'ndjson', events, entries: lines.length, problem: { position, reason } });
+  const reader = new NdjsonReader();
+  reader.push(text);
+  return reader.end();
+}
+
+/**
+ * NDJSON fed in pieces of any size: each line is parsed, checked to be canonical (one
+ * serialisation) and added to the chain check, hashed from its own bytes, in one pass. Lines
+ * after the first unreadable one are only counted.
+ */
+class NdjsonReader {
+  private readonly events: unknown[] = [];
+  private readonly checker = new ChainChecker();
+  /** The unfinished last line of what was pushed so far. */
+  private pending = '';
+  private lines = 0;
+  private problem: { position: number; reason: string } | undefined;
+  private chainAtProblem: ChainVerdict | undefined;
+
+  push(chunk: string): void {
+    const text = this.pending === '' ? chunk : this.pending + chunk;
+    let start = 0;
+    for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+      this.line(text.slice(start, end));
+      start = end + 1;
+    }
+    this.pending = text.slice(start);
+  }
+
+  /** One trailing newline ends the last line; nothing else may be empty. */
+  end(): EvidenceLog {
+    if (this.pending !== '') this.line(this.pending);
+    this.pending = '';
+    const { events, lines: entries } = this;
+    if (this.problem) return { format: 'ndjson', events, entries, problem: this.problem, chain: this.chainAtProblem! };
+    return { format: 'ndjson', events, entries, chain: this.checker.verdict() };
+  }
+
+  private line(line: string): void {
+    const position = ++this.lines;
+    if (this.problem) return;
+    const fail = (reason: string): void => {
+      this.problem = { position, reason };
+      this.chainAtProblem = this.checker.verdict(this.events.length);
+    };
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      return problem(line.trim() === '' ? `line ${position} is empty` : `line ${position} is not valid JSON`);
+      return fail(line.trim() === '' ? `line ${position} is empty` : `line ${position} is not valid JSON`);
     }
-    if (!isCanonicalJson(value, line)) return problem(`line ${position} is not in canonical form (its bytes were changed)`);
-    events.push(value);
+    if (!isCanonicalJson(value, line)) return fail(`line ${position} is not in canonical form (its bytes were changed)`);
+    this.events.push(value);
+    this.checker.add(value, line);
   }
-  return { format: 'ndjson', events, entries: lines.length };
 }
 
 /** Verifies a parsed log: the chain of the readable events, then the first unreadable entry. */
 export function verifyEvidenceLog(log: EvidenceLog): ChainVerdict {
-  const verdict = verifyChain(log.events);
+  const verdict = log.chain ?? verifyChain(log.events);
   if (!verdict.ok) return { ...verdict, count: log.entries };
   if (log.problem) return { ok: false, count: log.entries, brokenAt: log.problem.position, reason: log.problem.reason };
   if (log.entries === 0) return { ok: false, count: 0, brokenAt: 1, reason: 'the log holds no events' };

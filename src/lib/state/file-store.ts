@@ -27,7 +27,7 @@ import { crashPoint } from '../log/crash-point.js';
 import { CorruptEventLogError } from './event-log-error.js';
 import { isLockDead, pidExists } from './lock-liveness.js';
 import { abortRequestSchema, approvalDecisionSchema, isSafeName, lockOwnerSchema, parseStored, rolloutRecordSchema, storedEventSchema } from './schemas.js';
-import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RecordPatch, RolloutEvent, RolloutRecord, StateStore } from './types.js';
+import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, ReadEventsOptions, RecordPatch, RolloutEvent, RolloutRecord, StateStore } from './types.js';
 
 /** How often watchAbort re-reads the durable abort file (fs.watch speeds it up where it works). */
 const ABORT_POLL_MS = 200;
@@ -247,7 +247,7 @@ export class FileStateStore implements StateStore {
    * Reads the whole log. Tolerates nothing: a line that is not JSON, not canonical, or torn (the file
    * does not end with a newline: a write cut short by a crash or a full disk) is a CorruptEventLogError.
    */
-  async readEvents(rolloutId: string): Promise<RolloutEvent[]> {
+  async readEvents(rolloutId: string, options: ReadEventsOptions = {}): Promise<RolloutEvent[]> {
     if (!isSafeName(rolloutId)) return [];
     const file = path.join(this.rolloutDir(rolloutId), 'events.ndjson');
     const text = await this.readText(file);
@@ -268,6 +268,7 @@ export class FileStateStore implements StateStore {
       if (!parsed.success) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not an event`, hint);
       if (!isCanonicalJson(value, line)) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not in the canonical form rollgate writes (edited?)`, hint);
       events.push(value as RolloutEvent);
+      options.texts?.push(line);
     }
     if (torn) {
       const at = Buffer.byteLength(lines.join('\n')) + (lines.length > 0 ? 1 : 0);

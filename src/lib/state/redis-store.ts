@@ -35,7 +35,7 @@ import { CorruptEventLogError } from './event-log-error.js';
 import { isLockDead } from './lock-liveness.js';
 import type { RedisTarget } from './redis-url.js';
 import { abortRequestSchema, approvalDecisionSchema, isSafeName, lockOwnerSchema, parseStored, rolloutRecordSchema, storedEventSchema } from './schemas.js';
-import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, RecordPatch, RolloutEvent, RolloutRecord, StateStore, StoreOutage } from './types.js';
+import type { AbortRequest, AcquireResult, ApprovalDecision, LockOwner, ReadEventsOptions, RecordPatch, RolloutEvent, RolloutRecord, StateStore, StoreOutage } from './types.js';
 
 type Client = Redis | Cluster;
 
@@ -355,7 +355,7 @@ export class RedisStateStore implements StateStore {
     if (status !== 1 && status !== 2) throw new StateError(`event #${event.seq} rejected: the log of rollout ${id} ends at #${last} (expected #${last + 1})`);
   }
 
-  async readEvents(rolloutId: string): Promise<RolloutEvent[]> {
+  async readEvents(rolloutId: string, options: ReadEventsOptions = {}): Promise<RolloutEvent[]> {
     if (!isSafeName(rolloutId)) return [];
     const stream = key.events(rolloutId);
     const events: RolloutEvent[] = [];
@@ -365,7 +365,7 @@ export class RedisStateStore implements StateStore {
       const page = await this.call(`read the events of ${rolloutId}`, () => this.redis.xrange(stream, from, '+', 'COUNT', EVENTS_PAGE));
       for (const [, fields] of page) {
         const position = events.length + 1;
-        events.push(parseStreamEntry(rolloutId, position, fields));
+        events.push(parseStreamEntry(rolloutId, position, fields, options.texts));
       }
       if (page.length < EVENTS_PAGE) break;
       start = `(${page.at(-1)![0]}`; // exclusive start (Redis ≥ 6.2)
@@ -670,7 +670,7 @@ function parseRecordHash(hash: Record<string, string>, where: string): RolloutRe
 }
 
 /** One stream entry back to an event; tolerates nothing, like the file store's reader. */
-function parseStreamEntry(rolloutId: string, position: number, fields: string[]): RolloutEvent {
+function parseStreamEntry(rolloutId: string, position: number, fields: string[], texts?: string[]): RolloutEvent {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
   const json = map.get('event');
@@ -684,5 +684,6 @@ function parseStreamEntry(rolloutId: string, position: number, fields: string[])
   const parsed = storedEventSchema.safeParse(value);
   if (!parsed.success || String(parsed.data.seq) !== map.get('seq')) throw new CorruptEventLogError(rolloutId, position, `stream entry #${position} is not an event (or its seq field disagrees)`);
   if (!isCanonicalJson(value, json)) throw new CorruptEventLogError(rolloutId, position, `stream entry #${position} is not in the canonical form rollgate writes (edited?)`);
+  texts?.push(json);
   return value as RolloutEvent;
 }

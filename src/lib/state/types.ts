@@ -111,6 +111,11 @@ export interface ApprovalDecision {
   comment?: string;
 }
 
+export interface ReadEventsOptions {
+  /** Receives each event's stored canonical text, in order (left empty by a store that has none). */
+  texts?: string[];
+}
+
 export interface StateStore {
   /** The store's address with credentials removed, for messages and evidence. */
   readonly url: string;
@@ -129,7 +134,12 @@ export interface StateStore {
    * `record` holds fields derived from the log (status, step, ...) written together with the head.
    */
   appendEvent(event: RolloutEvent, record?: RecordPatch): Promise<void>;
-  readEvents(rolloutId: string): Promise<RolloutEvent[]>;
+  /**
+   * The whole log, in order. With `texts`, the store also pushes each event's stored text there,
+   * already checked to be exactly the event's canonical JSON, so a verifier can hash those bytes
+   * instead of serialising every event again.
+   */
+  readEvents(rolloutId: string, options?: ReadEventsOptions): Promise<RolloutEvent[]>;
 
   acquireLock(service: string, owner: LockOwner): Promise<AcquireResult>;
   getLock(service: string): Promise<LockOwner | undefined>;

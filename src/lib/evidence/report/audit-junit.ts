@@ -5,6 +5,7 @@
  */
 import { xmlEscape } from './junit.js';
 import { intervalText, percent, type AuditReport } from './audit-summary.js';
+import { chainText } from './format.js';
 
 function testcase(classname: string, name: string, body: string): string {
   return `    <testcase classname="${xmlEscape(classname)}" name="${xmlEscape(name)}" time="0">${body}</testcase>`;
@@ -32,6 +33,9 @@ export function renderAuditJunit(r: AuditReport): string {
     const errors = cases.filter((c) => c.errored).length;
     suites.push(`  <testsuite name="${xmlEscape(`${r.policy.name} ${name}`)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" timestamp="${xmlEscape(r.startedAt ?? '')}">\n${cases.map((c) => c.xml).join('\n')}\n  </testsuite>`);
   }
-  const all = [...sloCases, ...ruleCases];
+  // A broken or cut chain fails the CI test report: an audit read from an altered log proves nothing.
+  const evidenceCases = r.chain.intact ? [] : [{ xml: testcase(`sla.${r.policy.name}.evidence`, 'evidence chain', `<failure message="${xmlEscape(chainText(r.chain))}" type="evidence-broken">${xmlEscape(chainText(r.chain))}</failure>`), failed: true, errored: false }];
+  if (evidenceCases.length > 0) suites.unshift(`  <testsuite name="${xmlEscape(`${r.policy.name} evidence`)}" tests="1" failures="1" errors="0" skipped="0" timestamp="${xmlEscape(r.startedAt ?? '')}">\n${evidenceCases[0]!.xml}\n  </testsuite>`);
+  const all = [...sloCases, ...ruleCases, ...evidenceCases];
   return `<?xml version="1.0" encoding="UTF-8"?>\n<!-- rollgate SLA audit ${xmlEscape(r.auditId).replace(/--/g, '- -')} -->\n<testsuites name="${xmlEscape(`sla audit ${r.policy.name}`)}" tests="${all.length}" failures="${all.filter((c) => c.failed).length}" errors="${all.filter((c) => c.errored).length}">\n${suites.join('\n')}\n</testsuites>\n`;
 }

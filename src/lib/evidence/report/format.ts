@@ -32,8 +32,11 @@ export function stepLabel(step: number | null, weight: number | null): string {
 }
 
 /** Human form of the chain verification result. */
-export function chainText(chain: { intact: boolean; events: number; head: string | null; brokenAt?: number; reason?: string }): string {
-  return chain.intact ? `intact: ${chain.events} events, head ${chain.head}` : `BROKEN at event #${chain.brokenAt}: ${chain.reason}`;
+export function chainText(chain: { intact: boolean; events: number; head: string | null; brokenAt?: number; reason?: string; recordedHead?: { seq: number; hash: string } | null; note?: string }): string {
+  if (!chain.intact) return `BROKEN at event #${chain.brokenAt}: ${chain.reason}`;
+  // Said only when the store's recorded head was compared: an exported file has none to compare with.
+  const against = chain.recordedHead ? ', matching the chain head the state store recorded' : '';
+  return `intact: ${chain.events} events, head ${chain.head}${against}${chain.note ? ` (${chain.note})` : ''}`;
 }
 
 /** `[Prometheus warnings: "a", "b"]`: the server's warnings of a measurement, verbatim; '' without any. */

@@ -49,9 +49,31 @@ export function buildJsonReport(summary: ReportSummary, events: readonly Rollout
 }
 
 export function renderJson(summary: ReportSummary, events: readonly RolloutEvent[]): string {
-  const { events: evs, ...head } = buildJsonReport(summary, events);
+  return [...renderJsonChunks(summary, events)].join('');
+}
+
+/** Events per chunk of the streamed JSON report: about 64 KB of text at a measurement's size. */
+const EVENTS_PER_CHUNK = 100;
+
+/**
+ * The JSON report in pieces, so a 10,000-event report is written as it is made rather than held
+ * whole (with its join and its encoded copy). Every piece ends with a newline, so no value (and
+ * no secret inside one) is ever cut in two.
+ */
+export function* renderJsonChunks(summary: ReportSummary, events: readonly RolloutEvent[]): Generator<string> {
+  const { events: _events, ...head } = buildJsonReport(summary, []);
   // The summary pretty for people, each event on one line: readable, and a 10,000-event log stays compact.
   const headText = JSON.stringify(head, null, 2);
-  const eventsText = evs.length === 0 ? '[]' : `[\n${evs.map((e) => `    ${JSON.stringify(e)}`).join(',\n')}\n  ]`;
-  return `${headText.slice(0, -2)},\n  "events": ${eventsText}\n}\n`;
+  if (events.length === 0) {
+    yield `${headText.slice(0, -2)},\n  "events": []\n}\n`;
+    return;
+  }
+  yield `${headText.slice(0, -2)},\n  "events": [\n`;
+  for (let start = 0; start < events.length; start += EVENTS_PER_CHUNK) {
+    let chunk = '';
+    const end = Math.min(events.length, start + EVENTS_PER_CHUNK);
+    for (let i = start; i < end; i++) chunk += `    ${JSON.stringify(events[i])}${i + 1 < events.length ? ',' : ''}\n`;
+    yield chunk;
+  }
+  yield '  ]\n}\n';
 }

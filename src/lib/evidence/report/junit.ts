@@ -6,7 +6,7 @@
  * build (the plan says they are reported only): a breach is written to their <system-out>.
  * Rollback verification gets its own suite.
  */
-import { formatValue, reasonWithWarnings, stepLabel } from './format.js';
+import { chainText, formatValue, reasonWithWarnings, stepLabel } from './format.js';
 import { policyText } from './policy-text.js';
 import { exceedsFailureLimit, type MeasurementRow, type ReportSummary } from './summary.js';
 
@@ -92,7 +92,7 @@ export function renderJunit(s: ReportSummary): string {
     errors += cases.filter((c) => c.errored).length;
     skipped += cases.filter((c) => c.skipped).length;
   };
-  const common = { rolloutId: s.rolloutId, planSha256: s.planSha256 ?? '', outcome: s.outcome, evidenceChain: s.chain.intact ? `intact, head ${s.chain.head}` : `broken at event #${s.chain.brokenAt}`, ...(s.policy ? { rolloutPolicy: policyText(s.policy) } : {}) };
+  const common = { rolloutId: s.rolloutId, planSha256: s.planSha256 ?? '', outcome: s.outcome, evidenceChain: s.chain.intact ? `intact, head ${s.chain.head}` : `broken at event #${s.chain.brokenAt}: ${s.chain.reason ?? ''}`, ...(s.policy ? { rolloutPolicy: policyText(s.policy) } : {}) };
 
   for (const step of s.steps) {
     const cases = step.gates.map((name) => {
@@ -109,6 +109,14 @@ export function renderJunit(s: ReportSummary): string {
     const cases = verify.map((g) => testCase(g.name, `${classBase}.rollback-verification`, g.severity, g.measurements.filter((m) => m.phase === 'verify'), false));
     tally(cases);
     suites.push(suite('rollback verification', s.rollback?.at ?? null, seconds(s.rollback?.at ?? null, s.rollback?.endedAt ?? s.lastEventAt), cases, { ...common, verified: String(s.rollback?.verified ?? '') }));
+  }
+
+  // A broken or cut chain fails the CI test report: gates that passed in a log that was altered prove nothing.
+  if (!s.chain.intact) {
+    const message = chainText(s.chain);
+    const cases: CaseResult[] = [{ xml: `    <testcase classname="${xmlEscape(`${classBase}.evidence`)}" name="evidence chain" time="0"><failure message="${xmlEscape(message)}" type="evidence-broken">${xmlContent(message)}</failure></testcase>`, failed: true, errored: false, skipped: false }];
+    tally(cases);
+    suites.unshift(suite('evidence', s.startedAt, '0', cases, common));
   }
 
   const head = `<testsuites name="${xmlEscape(`rollgate ${s.rolloutId} (${s.service})`)}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(s.startedAt, s.lastEventAt)}">`;

@@ -2,7 +2,7 @@
 import { redactText } from '../../redact.js';
 import type { RolloutEvent } from '../../state/types.js';
 import { renderHtml } from './html.js';
-import { renderJson } from './json.js';
+import { renderJsonChunks } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { redactEvents, summarizeRollout, type ChainResult, type ReportSummary } from './summary.js';
@@ -15,30 +15,50 @@ export interface RenderedReport {
   summary: ReportSummary;
 }
 
+export interface StreamedReport {
+  /** The report's text in pieces, in order; each ends with a newline. Iterate once. */
+  chunks: Iterable<string>;
+  summary: ReportSummary;
+}
+
 /**
  * Renders a rollout's event log in one format. `secrets` are values to mask wherever they appear
  * (read from the plan's secret files and variables); names, URL credentials and credential
  * headers are masked regardless.
  */
 export function renderReport(events: readonly RolloutEvent[], format: ReportFormat, options: { secrets?: readonly string[]; chain?: ChainResult } = {}): RenderedReport {
+  const { chunks, summary } = streamReport(events, format, options);
+  return { text: [...chunks].join(''), summary };
+}
+
+/**
+ * As renderReport, the text in pieces: the JSON report (the whole log) is made as it is written;
+ * the other formats, a fraction of the log's size, come as one piece.
+ */
+export function streamReport(events: readonly RolloutEvent[], format: ReportFormat, options: { secrets?: readonly string[]; chain?: ChainResult } = {}): StreamedReport {
   const secrets = options.secrets ?? [];
   const redacted = redactEvents(events, secrets);
   const summary = summarizeRollout(events, { secrets, redacted, ...(options.chain ? { chain: options.chain } : {}) });
-  let text: string;
+  let chunks: Iterable<string>;
   switch (format) {
     case 'md':
-      text = renderMarkdown(summary);
+      chunks = [renderMarkdown(summary)];
       break;
     case 'html':
-      text = renderHtml(summary);
+      chunks = [renderHtml(summary)];
       break;
     case 'json':
-      text = renderJson(summary, redacted.events);
+      chunks = renderJsonChunks(summary, redacted.events);
       break;
     case 'junit':
-      text = renderJunit(summary);
+      chunks = [renderJunit(summary)];
       break;
   }
   // Last line of defence, on the finished text: no known secret value survives, whatever the layout did.
-  return { text: secrets.length > 0 ? redactText(text, secrets) : text, summary };
+  // Pieces end at a newline, and the JSON report never holds a raw newline inside a value, so no secret spans two.
+  return { chunks: secrets.length > 0 ? redactPieces(chunks, secrets) : chunks, summary };
+}
+
+function* redactPieces(chunks: Iterable<string>, secrets: readonly string[]): Generator<string> {
+  for (const chunk of chunks) yield redactText(chunk, secrets);
 }

@@ -29,6 +29,15 @@ export interface ChainResult {
   head: string | null;
   brokenAt?: number;
   reason?: string;
+  /** Events cut off the end of the log, when the recorded chain head says how many. */
+  missing?: number;
+  /**
+   * The chain head the state store recorded with the rollout, which the log was compared with
+   * (null: none recorded, so a cut tail cannot be seen); absent for an exported file, which has none.
+   */
+  recordedHead?: { seq: number; hash: string } | null;
+  /** Something a reader should know although the log is intact (e.g. no recorded head to compare with). */
+  note?: string;
 }
 
 export interface TimelineRow {
@@ -184,8 +193,13 @@ export function exceedsFailureLimit(measurements: readonly MeasurementRow[], fai
 }
 
 /** The report's form of a chain verdict. */
-export function toChainResult(verdict: ChainVerdict): ChainResult {
-  return verdict.ok ? { intact: true, events: verdict.count, head: verdict.head } : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason };
+export function toChainResult(verdict: ChainVerdict & { missing?: number; note?: string; recordedHead?: { seq: number; hash: string } | null }): ChainResult {
+  const extra = {
+    ...(verdict.missing !== undefined ? { missing: verdict.missing } : {}),
+    ...(verdict.recordedHead !== undefined ? { recordedHead: verdict.recordedHead } : {}),
+    ...(verdict.note ? { note: verdict.note } : {}),
+  };
+  return verdict.ok ? { intact: true, events: verdict.count, head: verdict.head, ...extra } : { intact: false, events: verdict.count, head: null, brokenAt: verdict.brokenAt, reason: verdict.reason, ...extra };
 }
 
 function chainResult(events: readonly RolloutEvent[]): ChainResult {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../../../src/lib/evidence/report/render.js';
+import { GENESIS_PREV, hashEvent } from '../../../../src/lib/log/chain.js';
 import type { RolloutEvent } from '../../../../src/lib/state/types.js';
 import { fixtureEvents } from './fixtures.js';
 
@@ -12,6 +13,17 @@ function withPlan(events: RolloutEvent[], edit: (plan: Record<string, any>, star
   const started = copy[0]!;
   edit(started.data.plan as Record<string, any>, started);
   return copy;
+}
+
+/** The events hash-chained again after an edit: a log recorded with that plan, not a tampered one. */
+function rechain(events: RolloutEvent[]): RolloutEvent[] {
+  let prev = GENESIS_PREV;
+  return events.map((event) => {
+    const { hash: _old, ...body } = { ...event, prev };
+    const hash = hashEvent(body);
+    prev = hash;
+    return { ...body, hash };
+  });
 }
 
 describe('crafted logs', () => {
@@ -42,9 +54,16 @@ describe('crafted logs', () => {
   it('a failure within failureLimit does not fail the JUnit testcase', () => {
     const strict = renderReport(fixtureEvents('rolled back by a gate'), 'junit').text;
     expect(strict).toContain('<failure');
-    const tolerant = withPlan(fixtureEvents('rolled back by a gate'), (plan) => {
+    // Re-chained: a log recorded under failureLimit 5 (an edited, unchained one fails as broken evidence).
+    const tolerant = rechain(withPlan(fixtureEvents('rolled back by a gate'), (plan) => {
       plan.analysis.failureLimit = 5;
-    });
+    }));
     expect(renderReport(tolerant, 'junit').text).not.toContain('<failure');
+    // The same edit without re-chaining is tampering: the report fails on the evidence, not the gate.
+    const tampered = renderReport(withPlan(fixtureEvents('rolled back by a gate'), (plan) => {
+      plan.analysis.failureLimit = 5;
+    }), 'junit').text;
+    expect(tampered).toContain('<testcase classname="rollgate.checkout.evidence" name="evidence chain" time="0"><failure message="BROKEN at event #1: content does not match its hash');
+    expect(tampered).not.toContain('type="gate-failed"');
   });
 });
