@@ -194,7 +194,7 @@ const EVENT_KEYS = ['seq', 'rolloutId', 'at', 'type', 'prev', 'data', 'hash'] as
 function received(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : Number.isFinite(value) ? 'number' : 'Infinity';
+  if (typeof value === 'number') return Number.isFinite(value) ? 'number' : String(value);
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
     return proto === null || proto === Object.prototype ? 'object' : (proto.constructor?.name ?? 'object');
