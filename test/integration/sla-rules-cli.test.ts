@@ -114,7 +114,7 @@ describe.skipIf(!hasTmux)('in a real terminal (tmux)', () => {
     }
     const ESC = String.fromCharCode(27);
     expect(screen).toContain(`${ESC}[32m✔${ESC}[39m 14 rules (2 alerts) in 3 groups for 1 SLO of web-sla written to ${out}`);
-    expect(screen).toContain(`${ESC}[31m✖${ESC}[39m test/fixtures/sla/invalid/promql-error.yaml:11:14: slos[0].errorRatio.total: PromQL syntax error`);
+    expect(screen).toContain(`${ESC}[31m✖${ESC}[39m test/fixtures/sla/invalid/promql-error.yaml:11:17: slos[0].errorRatio.total: PromQL parse error: unclosed left parenthesis`);
     expect(screen).not.toMatch(/\d{4}-\d\d-\d\dT[\d:.]+Z/);
     expect(screen).toMatch(/EXIT=2/);
     expect(readFileSync(out, 'utf8')).toMatch(/WebAvailabilityErrorBudgetBurn/);

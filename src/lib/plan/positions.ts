@@ -5,6 +5,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
 import type { PlanIssue } from '../errors.js';
+import { scalarSourceOffset } from './scalar-offset.js';
 
 export type PathSegment = string | number;
 
@@ -18,6 +19,11 @@ export interface PathIssue {
   needle?: string;
   /** Which occurrence of `needle` (0-based) when it occurs several times. */
   needleIndex?: number;
+  /**
+   * Point at this character of the string value (a PromQL token): exact through quotes, escapes
+   * and block scalars; `needle` is the fallback when the source does not spell the value.
+   */
+  valueOffset?: number;
 }
 
 const IDENTIFIER_RE = /^[A-Za-z_$][\w$-]*$/;
@@ -76,6 +82,10 @@ export class PlanSource {
     if (found.at === 'key' && located.pair && isNodeLike(located.pair.key)) return startOf(located.pair.key);
     const node = located.node ?? (located.pair && isNodeLike(located.pair.key) ? located.pair.key : null);
     if (!node || !node.range) return located.pair && isNodeLike(located.pair.key) ? startOf(located.pair.key) : 0;
+    if (found.valueOffset !== undefined && isScalar(node) && typeof node.value === 'string') {
+      const at = scalarSourceOffset(this.text, node.type, this.valueStart(node), node.range[1], node.value, found.valueOffset);
+      if (at !== undefined) return at;
+    }
     if (found.needle) {
       const [start, end] = node.range;
       const slice = this.text.slice(start, end);
@@ -103,6 +113,17 @@ export class PlanSource {
       }
     }
     return start;
+  }
+
+  /** Where a scalar's value text starts: after the opening quote, or at the first line of a block. */
+  private valueStart(node: Node): number {
+    if (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')) return startOf(node) + 1;
+    if (isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED')) {
+      // The line after the `|`/`>` header; its indentation is skipped while walking.
+      const newline = this.text.indexOf('\n', startOf(node));
+      if (newline >= 0) return newline + 1;
+    }
+    return startOf(node);
   }
 
   /** Walks the YAML tree along a data path, through aliases; stops at the deepest node found. */

@@ -1,9 +1,11 @@
 /**
- * PromQL syntax checks and range-selector lookup, on the parser Prometheus' own web UI uses
- * (`@prometheus-io/lezer-promql`). Lezer recovers from errors by inserting error nodes, so a
- * query is valid when its tree has none.
+ * PromQL checks and range-selector lookup. Problems are found and worded as Prometheus does
+ * (promql-check.ts); the parser of Prometheus' own web UI (`@prometheus-io/lezer-promql`, imported
+ * here and nowhere else) finds ranges and confirms grammar errors against the newest syntax.
  */
 import { parser } from '@prometheus-io/lezer-promql';
+import { PLACEHOLDER_PATTERN } from '../template.js';
+import { checkPromql } from './promql-check.js';
 
 /**
  * Stand-ins for the placeholders that are only known at run time, so a query can be parsed
@@ -12,32 +14,69 @@ import { parser } from '@prometheus-io/lezer-promql';
 export const RUNTIME_PLACEHOLDER_SAMPLES: Readonly<Record<string, string>> = { weight: '50', step: '1', range: '5m', rolloutId: 'r1' };
 
 export interface PromqlSyntaxError {
-  /** Character offset of the problem in the query. */
+  /** Character offset of the problem in the query (where Prometheus places it). */
   offset: number;
   /** The text at fault (empty at the end of the query). */
   near: string;
+  /** For people: `PromQL parse error: ` and Prometheus' own message. */
   message: string;
+  /** Prometheus' message alone, as promtool prints it after `parse error:`. */
+  detail: string;
 }
 
-/** The first syntax error of a query, or undefined when it parses. */
+/**
+ * The first problem of a query, in Prometheus' words and at Prometheus' place (promql-check.ts,
+ * which follows the parser of the Prometheus 2.x promtool installed with rollgate), or undefined
+ * when Prometheus accepts it.
+ *
+ * A grammar error is reported only when the lezer grammar (which follows the newest Prometheus)
+ * also finds the query broken: syntax newer than the grammar promql-check.ts follows is not
+ * refused here. Lezer runs only then, so a valid query costs one pass.
+ */
 export function findPromqlError(query: string): PromqlSyntaxError | undefined {
-  if (query.trim() === '') return { offset: 0, near: '', message: 'the query is empty' };
-  let first: { from: number; to: number } | undefined;
+  if (query.trim() === '') return problem(query, 0, 'no expression found in input (the query is empty)');
+  const found = checkPromql(query);
+  if (!found || (found.grammar && !lezerFindsError(query))) return undefined;
+  return problem(query, found.offset, found.message);
+}
+
+function problem(query: string, offset: number, detail: string): PromqlSyntaxError {
+  // Past the last token (end of input), point right after it rather than at trailing blank lines.
+  const at = Math.min(offset, query.trimEnd().length);
+  const near = (/^\S+/.exec(query.slice(at))?.[0] ?? '').slice(0, 30);
+  return { offset: at, near, message: `PromQL parse error: ${detail}`, detail };
+}
+
+/** Whether lezer's tree of the query has an error node (lezer recovers by inserting them). */
+function lezerFindsError(query: string): boolean {
+  let broken = false;
   parser.parse(query).iterate({
     enter: (node) => {
-      if (first) return false;
-      if (node.type.isError) first = { from: node.from, to: node.to };
+      if (broken) return false;
+      if (node.type.isError) broken = true;
       return undefined;
     },
   });
-  if (!first) return undefined;
-  const rest = query.slice(first.from);
-  if (rest.trim() === '') return { offset: first.from, near: '', message: 'PromQL syntax error: the query ends too early (unclosed bracket or missing operand?)' };
-  const near = (first.to > first.from ? query.slice(first.from, first.to) : /^\S+/.exec(rest)?.[0] ?? rest).slice(0, 30);
-  // lezer has no node for an unknown function: it stops at the "(" after the identifier.
-  const unknownFunction = near.startsWith('(') ? /([A-Za-z_:][\w:]*)\s*$/.exec(query.slice(0, first.from))?.[1] : undefined;
-  if (unknownFunction) return { offset: first.from - unknownFunction.length, near: unknownFunction, message: `PromQL syntax error: unknown function "${unknownFunction}"` };
-  return { offset: first.from, near, message: `PromQL syntax error near "${near}"` };
+  return broken;
+}
+
+/**
+ * Where an offset of a rendered query lies in the template it was rendered from: the same
+ * character in the text around placeholders, the placeholder itself inside a substituted value.
+ * `render` renders a prefix of the template (a prefix renders to a prefix of the whole).
+ */
+export function templateOffset(template: string, renderedOffset: number, render: (prefix: string) => string): number {
+  let templatePos = 0;
+  let renderedPos = 0;
+  for (const match of template.matchAll(new RegExp(PLACEHOLDER_PATTERN, 'g'))) {
+    const literal = match.index - templatePos;
+    if (renderedOffset < renderedPos + literal) break;
+    const renderedEnd = render(template.slice(0, match.index + match[0].length)).length;
+    if (renderedOffset < renderedEnd) return match.index;
+    templatePos = match.index + match[0].length;
+    renderedPos = renderedEnd;
+  }
+  return Math.min(template.length, templatePos + (renderedOffset - renderedPos));
 }
 
 const PROM_UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };

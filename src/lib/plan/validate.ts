@@ -12,7 +12,7 @@ import { placeholdersIn, renderTemplate } from '../template.js';
 import { didYouMean } from './did-you-mean.js';
 import { ACTION_RUNTIME_PLACEHOLDERS, BUILTIN_PLACEHOLDERS, QUERY_RUNTIME_PLACEHOLDERS, unknownPlaceholderMessage } from './plan-vars.js';
 import type { PathIssue, PathSegment } from './positions.js';
-import { findPromqlError, RUNTIME_PLACEHOLDER_SAMPLES } from './promql.js';
+import { findPromqlError, RUNTIME_PLACEHOLDER_SAMPLES, templateOffset } from './promql.js';
 import { renderPromqlTemplate, UnsafePlaceholderError } from './promql-vars.js';
 import { parseBaselineLimit, parsePercent } from './resolve.js';
 
@@ -167,9 +167,11 @@ class PlanChecker {
     }
     const error = findPromqlError(rendered);
     if (!error) return;
-    // Point at the same occurrence of the offending text in the source, when it is written there.
+    // Point at the offending token in the source: through the placeholders to the template, then
+    // through the YAML quoting; the same occurrence of its text is the fallback.
+    const valueOffset = templateOffset(query, error.offset, (prefix) => renderPromqlTemplate(prefix, this.sampleVars));
     const needleIndex = error.near ? rendered.slice(0, error.offset).split(error.near).length - 1 : 0;
-    this.add(path, error.message, error.near ? { needle: error.near, needleIndex } : {});
+    this.add(path, error.message, { valueOffset, ...(error.near ? { needle: error.near, needleIndex } : {}) });
   }
 
   private checkWeights(weights: unknown[], path: (index: number) => PathSegment[]): void {

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { didYouMean } from '../plan/did-you-mean.js';
 import { fromZodIssue } from '../plan/schema-issues.js';
 import type { PathIssue, PathSegment } from '../plan/positions.js';
-import { findPromqlError } from '../plan/promql.js';
+import { findPromqlError, templateOffset } from '../plan/promql.js';
 import { unknownPlaceholderMessage } from '../plan/plan-vars.js';
 import { placeholdersIn, renderTemplate } from '../template.js';
 
@@ -44,8 +44,9 @@ export function queryIssues(query: string, path: PathSegment[], known: Readonly<
   const rendered = renderTemplate(query, known);
   const error = findPromqlError(rendered);
   if (!error) return issues;
+  const valueOffset = templateOffset(query, error.offset, (prefix) => renderTemplate(prefix, known));
   const needleIndex = error.near ? rendered.slice(0, error.offset).split(error.near).length - 1 : 0;
-  issues.push({ path, message: error.message, ...(error.near ? { needle: error.near, needleIndex } : {}) });
+  issues.push({ path, message: error.message, valueOffset, ...(error.near ? { needle: error.near, needleIndex } : {}) });
   return issues;
 }
 

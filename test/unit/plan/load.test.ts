@@ -348,7 +348,7 @@ describe('plan issues never quote a secret var', () => {
     const text = ['apiVersion: rollgate/v1', 'kind: RolloutPlan', 'metadata: { name: checkout-v2, service: checkout }', 'vars: { tenant: "${TENANT}" }', 'traffic:', '  exec: ["./set-weight.sh", "{{weight}}"]', 'gates:', '  - name: error-rate', "    query: 'sum(rate(x[1m])) \"{{tenant}}\"'", '    max: 0.01', 'canary: { weights: [50, 100], bake: 1m }', ''].join('\n');
     const issues = messages(text, { env: { TENANT: 'tenant-8c1f' } });
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toContain('PromQL syntax error near ""***""');
+    expect(issues[0]).toContain('PromQL parse error: unexpected string "\\"***\\""');
     expect(issues[0]).not.toContain('tenant-8c1f');
   });
 });

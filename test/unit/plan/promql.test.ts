@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findPromqlError, longestRangeMs, parsePromDuration } from '../../../src/lib/plan/promql.js';
+import { findPromqlError, longestRangeMs, parsePromDuration, templateOffset } from '../../../src/lib/plan/promql.js';
 
 describe('findPromqlError', () => {
   it.each([
@@ -15,18 +15,42 @@ describe('findPromqlError', () => {
   });
 
   it.each([
-    ['sum(rate(x[1m])', 'PromQL syntax error: the query ends too early (unclosed bracket or missing operand?)'],
-    ['rate(x[5m]) /', 'PromQL syntax error: the query ends too early (unclosed bracket or missing operand?)'],
-    ['histogram_quantil(0.95, x)', 'PromQL syntax error: unknown function "histogram_quantil"'],
-    ['foo bar', 'PromQL syntax error near "bar"'],
-    ['x +* y', 'PromQL syntax error near "*"'],
-    ['   ', 'the query is empty'],
-  ])('rejects %s', (query, message) => {
-    expect(findPromqlError(query)?.message).toBe(message);
+    ['sum(rate(x[1m])', 'PromQL parse error: unclosed left parenthesis', 3],
+    ['rate(x[5m]) /', 'PromQL parse error: unexpected end of input', 13],
+    ['histogram_quantil(0.95, x)', 'PromQL parse error: unknown function with name "histogram_quantil"', 0],
+    ['foo bar', 'PromQL parse error: unexpected identifier "bar"', 4],
+    ['x +* y', 'PromQL parse error: unexpected <op:*>', 3],
+    ['max_over_time(rate(x[1m])[10m)', 'PromQL parse error: unexpected ")" in subquery or range, expected ":" or "]"', 29],
+    ['sum(x[5m])', 'PromQL parse error: expected type instant vector in aggregation expression, got range vector', 4],
+    ['   ', 'PromQL parse error: no expression found in input (the query is empty)', 0],
+  ])('rejects %s', (query, message, offset) => {
+    expect(findPromqlError(query)).toMatchObject({ message, offset });
   });
 
-  it('gives the offset of the problem', () => {
-    expect(findPromqlError('foo bar')).toEqual({ offset: 4, near: 'bar', message: 'PromQL syntax error near "bar"' });
+  it('gives the offset of the problem and the text there', () => {
+    expect(findPromqlError('foo bar')).toEqual({ offset: 4, near: 'bar', message: 'PromQL parse error: unexpected identifier "bar"', detail: 'unexpected identifier "bar"' });
+  });
+
+  it('points past the last token, not at trailing blank lines, when the query ends too early', () => {
+    expect(findPromqlError('rate(x[5m]) /\n\n')?.offset).toBe(13);
+  });
+});
+
+describe('templateOffset', () => {
+  const vars: Record<string, string> = { service: 'checkout-service', range: '5m' };
+  const render = (text: string): string => text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => vars[name]!);
+  it('maps an offset after placeholders back to the template', () => {
+    const template = 'rate(x{service="{{service}}"}[{{ range }})';
+    const rendered = render(template);
+    const offset = rendered.indexOf(')');
+    expect(template.slice(templateOffset(template, offset, render))).toBe(')');
+  });
+  it('points at the placeholder when the offset falls inside a substituted value', () => {
+    const template = 'x{service="{{service}}"}';
+    expect(templateOffset(template, render(template).indexOf('service"') + 3, render)).toBe(template.indexOf('{{service}}'));
+  });
+  it('is the identity without placeholders', () => {
+    expect(templateOffset('foo bar', 4, render)).toBe(4);
   });
 });
 

@@ -1,0 +1,205 @@
+/**
+ * PromQL problems are reported as Prometheus reports them: every broken query of the table is put
+ * in one rules file, `promtool check rules` (the real Prometheus parser, offline) says what is wrong
+ * and where, and rollgate must say the same thing at the same place. Each case also names the
+ * token the column must land on, so a wrong column cannot hide behind a matching message.
+ *
+ * Deliberate differences, asserted as such: for an unclosed "(" or "[" promtool points at the end
+ * of the query; rollgate keeps the message but points at the bracket that is never closed.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findPromqlError } from '../../src/lib/plan/promql.js';
+
+interface BrokenQuery {
+  query: string;
+  /** The text the reported column must point at ('' = the end of the query). */
+  at: string;
+  /** Which occurrence of `at` (0-based), when it occurs more than once. */
+  occurrence?: number;
+  /** rollgate points at the unclosed bracket, promtool at the end of the input. */
+  pointsAtOpening?: boolean;
+}
+
+const BROKEN: BrokenQuery[] = [
+  // The issue's own example: a ")" where the range or subquery should go on.
+  { query: 'max_over_time(rate(x[1m])[10m)', at: ')', occurrence: 1 },
+  { query: 'sum(\n  rate(http_requests_total[5m)\n)', at: ')', occurrence: 0 },
+  { query: 'x[5m:1h', at: '[', pointsAtOpening: true },
+  { query: 'x[5m:1m)', at: '' },
+  { query: 'x[5m] foo', at: 'foo' },
+  { query: 'x[5x]', at: '5x' },
+  { query: 'x[1m5]', at: '1m5' },
+  { query: 'x[1.5m]', at: '1.5m' },
+  { query: 'x[0s]', at: '0s' },
+  { query: 'x[)', at: ')' },
+  { query: 'x[1h:5m:]', at: ':]' },
+  { query: 'x[5m foo]', at: 'oo]' },
+  { query: 'sum(rate(x[1m])', at: '(', occurrence: 0, pointsAtOpening: true },
+  { query: 'rate(x[5m]', at: '(', pointsAtOpening: true },
+  { query: 'x[5m', at: '[', pointsAtOpening: true },
+  { query: 'rate(x[5m]) /', at: '' },
+  { query: 'x == bool', at: '' },
+  { query: 'x)', at: '' },
+  { query: 'x]', at: ']' },
+  { query: 'histogram_quantil(0.95, x)', at: 'histogram_quantil' },
+  { query: 'foo bar', at: 'bar' },
+  { query: 'x +* y', at: '*' },
+  { query: 'x ^ ^ y', at: '^', occurrence: 1 },
+  { query: '1.2.3', at: '.3' },
+  { query: 'sum(rate(x[5m])) by (a) by (b)', at: 'by', occurrence: 1 },
+  { query: 'sum(foo bar)', at: 'bar' },
+  { query: 'x{a="b"', at: '' },
+  { query: 'x{a~"b"}', at: '~' },
+  { query: 'x{a="b",,}', at: ',}' },
+  { query: 'x{a=b}', at: 'b}' },
+  { query: 'x{a}', at: '}' },
+  { query: 'x{a="b" c="d"}', at: 'c=' },
+  { query: 'x{1="a"}', at: '1' },
+  { query: 'x{a="b\\q"}', at: '"b' },
+  { query: 'x{a="b}', at: '"b' },
+  { query: 'x !~ y', at: '!' },
+  { query: 'x =~ y', at: '=' },
+  { query: 'sum by (a b) (x)', at: 'b)' },
+  { query: 'sum by a (x)', at: 'a (' },
+  { query: 'sum(x) by', at: '' },
+  { query: 'sum(x) without (1)', at: '1' },
+  { query: 'sum(x) by (a:b)', at: 'a:b' },
+  { query: 'x offset', at: '' },
+  { query: 'x offset foo', at: 'foo' },
+  { query: 'x offset 0s', at: '0s' },
+  { query: 'x @', at: '' },
+  { query: 'x @ foo', at: 'foo' },
+  { query: 'rate(x[5m],)', at: ',' },
+  { query: 'rate(,)', at: ',' },
+  { query: '   ', at: '' },
+  // Accepted by the grammar, refused by Prometheus' checks (types, arity, modifiers).
+  { query: 'sum(x[5m])', at: 'x[' },
+  { query: 'rate(x)', at: 'x' },
+  { query: 'absent(x[5m])', at: 'x[' },
+  { query: 'abs("a")', at: '"a"' },
+  { query: 'histogram_quantile(0.9)', at: 'histogram_quantile' },
+  { query: 'round()', at: 'round' },
+  { query: 'round(x, 1, 2)', at: 'round' },
+  { query: 'label_join(x, "a")', at: 'label_join' },
+  { query: 'sum()', at: 'sum' },
+  { query: 'topk(x)', at: 'topk' },
+  { query: 'topk(x, y)', at: 'x,' },
+  { query: 'count_values(1, x)', at: '1' },
+  { query: 'x[5m] + 1', at: 'x' },
+  { query: '1 + "a"', at: '"a"' },
+  { query: '-x[5m]', at: '-' },
+  { query: '1 > 2', at: '>' },
+  { query: 'x and bool y', at: 'and' },
+  { query: 'x and 1', at: 'x' },
+  { query: 'x unless on(a) group_left y', at: 'x' },
+  { query: 'x + on(a) 1', at: 'x' },
+  { query: 'x + on(a) group_left(a) y', at: '+' },
+  { query: '{}', at: '{' },
+  { query: 'x{__name__="y"}', at: 'x' },
+  { query: '(x + y)[5m]', at: '[' },
+  { query: 'x offset 5m [5m]', at: '[' },
+  { query: 'x @ 100 [5m]', at: '[' },
+  { query: 'x[5m] offset 1m offset 2m', at: 'x' },
+  { query: 'vector(1) offset 5m', at: 'vector' },
+  { query: 'time() @ 123', at: 'time' },
+  { query: 'x @ 100 @ 200', at: 'x' },
+  { query: 'x[5m][5m:1m]', at: 'x' },
+];
+
+const VALID = [
+  'sum(rate(http_requests_total{code=~"5.."}[1m])) / sum(rate(http_requests_total[1m]))',
+  'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))',
+  'max_over_time(rate(x[1m])[10m:30s])',
+  'sum without (instance) (x) > on (job) group_left (team) y',
+  'x[5m] @ 1609746000 offset -1m',
+  'x @ start()',
+  '-x ^ 2',
+  'count_values("v", x)',
+  'label_replace(x, "a", "$1", "b", "(.*)")',
+  'label_join(x, "a", ",", "b", "c")',
+  'sum by (job,) (x{a="b",})',
+  '{__name__="x", job=~".+"}',
+  'x # comment\n + y',
+  '(1 > bool 2) + vector(1)',
+  '0x1F + 1e3 + .5 + Inf + NaN',
+  'x[1y2w3d4h5m6s7ms]',
+  'sum',
+  'x atan2 y',
+  'round(x, 0.5)',
+  'holt_winters(x[10m], 0.3, 0.3)',
+];
+
+const work = mkdtempSync(join(tmpdir(), 'rollgate-promql-errors-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** promtool's verdict per query: `line:col: parse error: message`, or undefined when it accepts it. */
+let promtoolSays: Array<string | undefined> = [];
+
+beforeAll(() => {
+  const queries = [...BROKEN.map((c) => c.query), ...VALID];
+  const rules = ['groups:', '- name: promql', '  rules:', ...queries.flatMap((query, i) => [`  - record: r${i}`, `    expr: ${JSON.stringify(query)}`])].join('\n');
+  writeFileSync(join(work, 'rules.yaml'), `${rules}\n`);
+  let output: string;
+  try {
+    output = execFileSync('promtool', ['check', 'rules', 'rules.yaml'], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string };
+    output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
+  }
+  promtoolSays = queries.map((_, i) => new RegExp(`rule ${i + 1}, "r${i}": could not parse expression: (.*)`).exec(output)?.[1]);
+  // The oracle itself must have run: a missing promtool would otherwise look like "all valid".
+  expect(output).toContain('rules.yaml');
+}, 60_000);
+
+function lineCol(query: string, offset: number): string {
+  const before = query.slice(0, offset);
+  return `${before.split('\n').length}:${offset - before.lastIndexOf('\n')}`;
+}
+
+/** Offset of the n-th occurrence of `text` in the query ('' = the end of the query, past trailing blanks). */
+function offsetOf(query: string, text: string, occurrence = 0): number {
+  if (text === '') return query.trimEnd().length;
+  let at = -1;
+  for (let n = 0; n <= occurrence; n++) at = query.indexOf(text, at + 1);
+  if (at < 0) throw new Error(`test case error: "${text}" not in ${query}`);
+  return at;
+}
+
+describe('PromQL problems in the words and at the place promtool reports them', () => {
+  it('has a table of at least 25 broken queries', () => {
+    expect(BROKEN.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(BROKEN.map((c, i) => [JSON.stringify(c.query), c, i] as const))('%s', (_, broken, index) => {
+    const expected = promtoolSays[index];
+    expect(expected, 'promtool refuses the query').toBeDefined();
+    const [, line, col, message] = /^(\d+):(\d+): parse error: (.*)$/.exec(expected!)!;
+    const found = findPromqlError(broken.query);
+    expect(found, 'rollgate refuses the query').toBeDefined();
+    // Blank queries: promtool's message, with the reason in words added.
+    if (broken.query.trim() === '') expect(found!.detail).toBe(`${message} (the query is empty)`);
+    else expect(found!.detail).toBe(message);
+    expect(found!.message).toBe(`PromQL parse error: ${found!.detail}`);
+    expect(found!.offset, `column points at ${JSON.stringify(broken.at)}`).toBe(offsetOf(broken.query, broken.at, broken.occurrence));
+    if (broken.pointsAtOpening) {
+      expect(lineCol(broken.query, broken.query.length)).toBe(`${line}:${col}`);
+      expect(['(', '[']).toContain(broken.query[found!.offset]);
+    } else if (broken.query.trim() !== '') {
+      expect(lineCol(broken.query, found!.offset)).toBe(`${line}:${col}`);
+    }
+  });
+
+  it.each(VALID.map((q, i) => [JSON.stringify(q), q, BROKEN.length + i] as const))('accepts %s, as promtool does', (_, query, index) => {
+    expect(promtoolSays[index]).toBeUndefined();
+    expect(findPromqlError(query)).toBeUndefined();
+  });
+
+  it('does not refuse syntax that only newer Prometheus versions accept (a number as subquery step)', () => {
+    // promtool 2.42 says: unexpected number "1" in subquery selector, expected duration or "]".
+    expect(findPromqlError('x[5m:1]')).toBeUndefined();
+  });
+});
