@@ -108,5 +108,9 @@ describe('fish shows what each candidate is', () => {
     expect(rollouts.descriptions.get('checkout')).toBe('service, 2 rollouts');
     expect(fishComplete(box, 'rollgate rollout ').descriptions.get('approve')).toBe('approve a rollout paused at an approval step');
     expect(fishComplete(box, 'rollgate --st').descriptions.get('--state')).toBe('state store: file:./.rollgate');
+    // A flag's values stand alone (not each with the flag's description).
+    const formats = fishComplete(box, 'rollgate evidence report x --format ');
+    expect(formats.words.sort()).toEqual(['html', 'json', 'junit', 'md']);
+    expect([...formats.descriptions.values()].filter(Boolean)).toEqual([]);
   });
 });

@@ -86,7 +86,8 @@ export function fishScript(nodes: CommandNode[]): string {
       const short = f.names.find((n) => /^-[^-]$/.test(n))?.slice(1);
       if (!long) continue;
       const condition = node.path === '' ? (long === 'version' ? `${at} ` : '') : `${at} `;
-      const value = f.choices ? ` -x -a ${fq(f.choices.join(' '))}` : f.files ? ' -r -F' : f.takesValue ? ' -x' : '';
+      // `value\t`: an empty description, or fish would show the flag's beside each value.
+      const value = f.choices ? ` -x -a ${fq(f.choices.map((c) => `${c}\\t`).join(' '))}` : f.files ? ' -r -F' : f.takesValue ? ' -x' : '';
       L.push(`complete -c rollgate ${condition}-l ${long}${short ? ` -s ${short}` : ''}${value} -d ${fq(f.summary)}`);
     }
     // -k: newest first, as __complete lists them (fish sorts otherwise).
