@@ -23,10 +23,11 @@ afterAll(async () => {
 const sorted = (words: string[]): string[] => [...words].sort();
 
 describe.each(['zsh', 'fish'] as const)('rollgate completion %s, in a real shell', (shell) => {
-  const ask = async (line: string, options: { env?: NodeJS.ProcessEnv; installed?: boolean } = {}): Promise<string[]> =>
-    shell === 'zsh' ? zshComplete(box, line, options) : fishComplete(box, line, options).words;
-
-  beforeAll(() => requireShell(shell));
+  // Checked in every test (not in a beforeAll, whose failure would count the tests as skipped).
+  const ask = async (line: string, options: { env?: NodeJS.ProcessEnv; installed?: boolean } = {}): Promise<string[]> => {
+    requireShell(shell);
+    return shell === 'zsh' ? zshComplete(box, line, options) : fishComplete(box, line, options).words;
+  };
 
   it('completes the top-level commands, hidden ones left out', async () => {
     const top = await ask('rollgate ');
@@ -99,9 +100,8 @@ describe.each(['zsh', 'fish'] as const)('rollgate completion %s, in a real shell
 });
 
 describe('fish shows what each candidate is', () => {
-  beforeAll(() => requireShell('fish'));
-
   it('rollouts newest first with service, status and time; services with their count; commands and flags with a summary', () => {
+    requireShell('fish');
     const rollouts = fishComplete(box, 'rollgate rollout status ');
     expect(rollouts.words).toEqual([...DEFAULT_STORE_IDS, 'checkout', 'payments']);
     expect(rollouts.descriptions.get('checkout-20261201t120000-bbbbbb')).toBe('checkout, rolled back, 2026-12-01 12:00 UTC');

@@ -33,9 +33,12 @@ export const OTHER_STORE_IDS = ['search-20261201t090000-dddddd'];
  * Fails (never skips) when a shell is missing: scripts/setup.sh installs zsh and fish, so on CI a
  * missing shell is a broken set-up, not a reason to test less.
  */
+const installed = new Set<string>();
 export function requireShell(shell: 'bash' | 'zsh' | 'fish'): void {
+  if (installed.has(shell)) return;
   const probe = spawnSync(shell, ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) throw new Error(`${shell} is not installed (${probe.error?.message ?? `exit ${probe.status}`}): bash scripts/setup.sh installs it (apt-get install ${shell})`);
+  if (!probe.error && probe.status === 0) installed.add(shell);
+  else throw new Error(`${shell} is not installed (${probe.error?.message ?? `exit ${probe.status}`}): bash scripts/setup.sh installs it (apt-get install ${shell})`);
 }
 
 export async function completionSandbox(): Promise<CompletionSandbox> {
