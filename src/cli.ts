@@ -279,7 +279,7 @@ function registerCompletionCommands(program: Command, action: ActionFactory): vo
     .command('completion')
     .description('shell completion script: commands, flags, their values, and rollout IDs and services from the state store')
     .addArgument(new Argument('<shell>', 'bash | zsh | fish').choices(['bash', 'zsh', 'fish']))
-    .addHelpText('after', examples('source <(rollgate completion bash)', 'rollgate completion zsh > "${fpath[1]}/_rollgate"', 'rollgate completion fish > ~/.config/fish/completions/rollgate.fish'))
+    .addHelpText('after', examples('source <(rollgate completion bash)', 'rollgate completion zsh > ~/.zfunc/_rollgate   # with fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc', 'rollgate completion fish > ~/.config/fish/completions/rollgate.fish'))
     .action(
       action(async (ctx, shell: 'bash' | 'zsh' | 'fish') => {
         const { completionScript } = await import('./lib/completion/scripts.js');

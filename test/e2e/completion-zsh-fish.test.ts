@@ -57,6 +57,8 @@ describe.each(['zsh', 'fish'] as const)('rollgate completion %s, in a real shell
     // One flag name, two verbs, two sets of values.
     expect(sorted(await ask('rollgate evidence report x --format '))).toEqual(['html', 'json', 'junit', 'md']);
     expect(sorted(await ask('rollgate sla rules p.yaml --format '))).toEqual(['prometheus', 'prometheus-operator']);
+    // --flag=value in one word: zsh completes the value after the `=`, fish the whole word.
+    expect(sorted(await ask('rollgate evidence report x --format=j'))).toEqual(shell === 'zsh' ? ['json', 'junit'] : ['--format=json', '--format=junit']);
     expect(await ask('rollgate init --steps b')).toEqual(['blue-green']);
     expect(sorted(await ask('rollgate completion '))).toEqual(['bash', 'fish', 'zsh']);
     expect(await ask('rollgate help ')).toEqual(expect.arrayContaining(['exit-codes', 'rollout', 'plan']));
