@@ -38,8 +38,8 @@ type Expr =
   | { kind: 'number'; pos: number }
   | { kind: 'string'; pos: number }
   | { kind: 'selector'; pos: number; name: string; matchers: Matcher[]; offsetMs: number; at: boolean }
-  | { kind: 'matrix'; pos: number; inner: Expr }
-  | { kind: 'subquery'; pos: number; inner: Expr; offsetMs: number; at: boolean }
+  | { kind: 'matrix'; pos: number; inner: Expr; rangeMs: number }
+  | { kind: 'subquery'; pos: number; inner: Expr; rangeMs: number; offsetMs: number; at: boolean }
   | { kind: 'call'; pos: number; fn: PromqlFunction | undefined; name: string; args: Expr[] }
   | { kind: 'aggregate'; pos: number; op: TokenType; opText: string; expr?: Expr; param?: Expr }
   | { kind: 'binary'; pos: number; opPos: number; op: TokenType; opText: string; lhs: Expr; rhs: Expr; bool: boolean; on: boolean; matching: string[]; include: string[]; card: Card }
@@ -402,13 +402,13 @@ class Parser {
   private rangeOrSubquery(inner: Expr): Expr {
     const bracket = this.consume();
     if (this.peek().type !== 'DURATION') this.unexpected('subquery selector', 'duration');
-    this.duration(this.consume());
+    const rangeMs = this.duration(this.consume());
     if (this.peek().type === 'RIGHT_BRACKET') {
       this.consume();
       const problem =
         inner.kind !== 'selector' ? 'ranges only allowed for vector selectors' : inner.offsetMs !== 0 ? 'no offset modifiers allowed before range' : inner.at ? 'no @ modifiers allowed before range' : undefined;
       if (problem) this.semantic(bracket.pos, problem);
-      return { kind: 'matrix', pos: inner.pos, inner };
+      return { kind: 'matrix', pos: inner.pos, inner, rangeMs };
     }
     if (this.peek().type !== 'COLON') this.unexpected('subquery or range', '":" or "]"');
     this.consume();
@@ -417,7 +417,7 @@ class Parser {
       if (this.peek().type !== 'RIGHT_BRACKET') this.unexpected('subquery selector', '"]"');
     } else if (this.peek().type !== 'RIGHT_BRACKET') this.unexpected('subquery selector', 'duration or "]"');
     this.consume();
-    return { kind: 'subquery', pos: inner.pos, inner, offsetMs: 0, at: false };
+    return { kind: 'subquery', pos: inner.pos, inner, rangeMs, offsetMs: 0, at: false };
   }
 
   /** The selector or subquery a modifier applies to, or undefined (reported) when there is none. */
@@ -578,6 +578,44 @@ function checkTypes(expr: Expr, problems: PromqlProblem[]): ValueType {
       break;
   }
   return typeOf(expr);
+}
+
+/** Every expression of a tree, depth first. */
+function* walk(expr: Expr): Generator<Expr> {
+  yield expr;
+  switch (expr.kind) {
+    case 'matrix':
+    case 'subquery':
+    case 'paren':
+    case 'unary':
+      yield* walk(expr.inner);
+      break;
+    case 'binary':
+      yield* walk(expr.lhs);
+      yield* walk(expr.rhs);
+      break;
+    case 'call':
+      for (const arg of expr.args) yield* walk(arg);
+      break;
+    case 'aggregate':
+      if (expr.param) yield* walk(expr.param);
+      if (expr.expr) yield* walk(expr.expr);
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * The ranges (`[5m]`, the 10m of `[10m:30s]`) of a query in ms, in the order written; undefined
+ * when the query does not parse as Prometheus 2.x grammar.
+ */
+export function promqlRangesMs(query: string): number[] | undefined {
+  const expr = new Parser(query).parse();
+  if (!expr) return undefined;
+  const ranges: number[] = [];
+  for (const node of walk(expr)) if (node.kind === 'matrix' || node.kind === 'subquery') ranges.push(node.rangeMs);
+  return ranges;
 }
 
 /** The first problem Prometheus reports for this query, or undefined when Prometheus accepts it. */

@@ -3,9 +3,21 @@
  * (promql-check.ts); the parser of Prometheus' own web UI (`@prometheus-io/lezer-promql`, imported
  * here and nowhere else) finds ranges and confirms grammar errors against the newest syntax.
  */
-import { parser } from '@prometheus-io/lezer-promql';
+import { createRequire } from 'node:module';
+import type { parser as LezerParser } from '@prometheus-io/lezer-promql';
 import { PLACEHOLDER_PATTERN } from '../template.js';
-import { checkPromql } from './promql-check.js';
+import { checkPromql, promqlRangesMs } from './promql-check.js';
+
+let lezer: typeof LezerParser | undefined;
+/**
+ * Lezer's PromQL parser, loaded on first use only (a valid query never needs it): its tables cost
+ * about 10 ms to load, which every `plan validate` would pay. Required synchronously, from
+ * node_modules, so the CLI bundle leaves it out.
+ */
+function lezerParser(): typeof LezerParser {
+  lezer ??= (createRequire(import.meta.url)('@prometheus-io/lezer-promql') as { parser: typeof LezerParser }).parser;
+  return lezer;
+}
 
 /**
  * Stand-ins for the placeholders that are only known at run time, so a query can be parsed
@@ -50,7 +62,7 @@ function problem(query: string, offset: number, detail: string): PromqlSyntaxErr
 /** Whether lezer's tree of the query has an error node (lezer recovers by inserting them). */
 function lezerFindsError(query: string): boolean {
   let broken = false;
-  parser.parse(query).iterate({
+  lezerParser().parse(query).iterate({
     enter: (node) => {
       if (broken) return false;
       if (node.type.isError) broken = true;
@@ -93,8 +105,11 @@ export function parsePromDuration(text: string): number | undefined {
 
 /** The longest range selector (`[1m]`) or subquery range (`[5m:30s]`) of a query, in ms; 0 when none. */
 export function longestRangeMs(query: string): number {
+  const ranges = promqlRangesMs(query);
+  if (ranges) return Math.max(0, ...ranges);
+  // Syntax newer than the Prometheus 2.x grammar: lezer knows it.
   let longest = 0;
-  parser.parse(query).iterate({
+  lezerParser().parse(query).iterate({
     enter: (node) => {
       if (node.name !== 'MatrixSelector' && node.name !== 'SubqueryExpr') return;
       const range = node.node.getChild('DurationExpr');

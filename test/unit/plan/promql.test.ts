@@ -62,6 +62,10 @@ describe('range selectors', () => {
     expect(longestRangeMs('up')).toBe(0);
   });
 
+  it('reads ranges of syntax newer than Prometheus 2.x through lezer', () => {
+    expect(longestRangeMs('max_over_time(x[15m:1])')).toBe(900_000);
+  });
+
   it('parses Prometheus durations, bare numbers being seconds', () => {
     expect(parsePromDuration('90')).toBe(90_000);
     expect(parsePromDuration('1y')).toBe(31_536_000_000);
