@@ -72,7 +72,8 @@ describe.each(['zsh', 'fish'] as const)('rollgate completion %s, in a real shell
 
   it('completes rollout IDs and services from the state store for status, approve, resume, rollback and evidence', async () => {
     const all = [...DEFAULT_STORE_IDS, 'checkout', 'payments'];
-    expect(sorted(await ask('rollgate rollout status '))).toEqual(sorted(all));
+    // Newest first, then the services: the order __complete gives, kept by both shells.
+    expect(await ask('rollgate rollout status ')).toEqual(all);
     expect(sorted(await ask('rollgate rollout approve pay'))).toEqual(['payments', 'payments-20261201t110000-cccccc']);
     expect(sorted(await ask('rollgate rollout resume checkout-'))).toEqual(['checkout-20261201t100000-aaaaaa', 'checkout-20261201t120000-bbbbbb']);
     expect(sorted(await ask('rollgate rollback checkout-2026120'))).toEqual(['checkout-20261201t100000-aaaaaa', 'checkout-20261201t120000-bbbbbb']);

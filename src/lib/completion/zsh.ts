@@ -92,12 +92,15 @@ export function zshScript(nodes: CommandNode[]): string {
   // The rollgate typed (a path to it too), never another program an alias put in words[1].
   L.push('      local line cmd=${(Q)words[1]}');
   L.push('      [[ ${cmd:t} == rollgate ]] || cmd=rollgate');
-  L.push('      local -a found');
-  L.push('      for line in ${(f)"$($cmd __complete rollouts --describe $state 2>/dev/null)"}; do');
-  L.push("        found+=( \"${${line%%$'\\t'*}//:/\\\\:}:${line#*$'\\t'}\" )");
-  L.push('      done');
-  // -V: newest first, as __complete lists them, not sorted by name.
-  L.push("      _describe -V -t rollouts 'rollout or service' found");
+  L.push('      local id');
+  L.push('      local -a lines ids shown expl');
+  L.push('      local -i width=0');
+  L.push("      lines=( ${(f)\"$($cmd __complete rollouts --describe $state 2>/dev/null)\"} )");
+  L.push("      for line in $lines; do id=${line%%$'\\t'*}; (( $#id > width )) && width=$#id; done");
+  L.push("      for line in $lines; do id=${line%%$'\\t'*}; ids+=( $id ); shown+=( \"${(r:width:)id}  -- ${line#*$'\\t'}\" ); done");
+  // compadd in an unsorted group (-V), one a line with its description: newest first, as
+  // __complete lists them (_describe sorts them by name once there are many).
+  L.push("      _wanted -V rollouts expl 'rollout or service' compadd -l -d shown -a ids");
   L.push('      [[ $p == evidence* ]] && _files');
   L.push('      ;;');
   L.push('    (file) _files ;;');
