@@ -93,7 +93,8 @@ export async function checkGates(
         secrets,
       ),
     );
-  } else {
+  } else if (!oneProviderError(measurements)) {
+    // When Prometheus gave no gate an answer, for one reason, a table would only repeat it per gate.
     ctx.ui.out(maskSecretValues(renderTable(ctx, measurements), secrets));
   }
   report(ctx, verdict, maskSecretValues(measurements, secrets));
@@ -139,6 +140,11 @@ function renderTable(ctx: CommandContext, measurements: Measurement[]): string {
   );
 }
 
+/** Every gate failed to get an answer for the same reason (Prometheus unreachable): said once, no table. */
+function oneProviderError(measurements: readonly Measurement[]): boolean {
+  return measurements.length > 0 && measurements.every((m) => m.verdict === 'error' && m.reason === measurements[0]!.reason);
+}
+
 /** The one-line summary on stderr (stdout holds the data). */
 function report(ctx: CommandContext, verdict: Verdict, measurements: Measurement[]): void {
   // The server's own words, verbatim: a partial answer must be visible even when the plan ignores it.
@@ -156,10 +162,17 @@ function report(ctx: CommandContext, verdict: Verdict, measurements: Measurement
     case 'fail':
       ctx.ui.error(`gate failed: ${names('fail')}`);
       break;
-    case 'error':
-      for (const m of measurements.filter((x) => x.verdict === 'error')) ctx.ui.error(`${m.gate}: ${m.reason}`);
-      ctx.ui.error('no verdict: Prometheus could not answer');
+    case 'error': {
+      // Each reason once (an unreachable server is the same words for every gate), naming its gates.
+      const failed = measurements.filter((x) => x.verdict === 'error');
+      const byReason = new Map<string, string[]>();
+      for (const m of failed) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), m.gate]);
+      for (const [reason, gates] of byReason) {
+        const which = gates.length === measurements.length ? (gates.length === 1 ? `gate ${gates[0]}` : `all ${gates.length} gates`) : `gate${gates.length === 1 ? '' : 's'} ${gates.join(', ')}`;
+        ctx.ui.error(`no verdict: ${reason} (${which} not checked)`);
+      }
       break;
+    }
     case 'inconclusive':
       ctx.ui.warn(`no verdict: inconclusive: ${names('inconclusive')}`);
       break;

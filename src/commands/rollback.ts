@@ -8,7 +8,8 @@ import { isLockDead } from '../lib/state/lock-liveness.js';
 import type { StateStore } from '../lib/state/types.js';
 import { createRolloutRenderer } from '../lib/ui/rollout-view.js';
 import type { CommandContext } from './context.js';
-import { driveSession, sessionOptions, withStore } from './run-session.js';
+import { driveSession, outcomeWords, sessionOptions, unsaidReason, withStore } from './run-session.js';
+import { stepFields } from '../lib/rollout/step-number.js';
 
 export interface RollbackInput {
   target: string;
@@ -77,9 +78,12 @@ async function followRunner(ctx: CommandContext, store: StateStore, rolloutId: s
       const view = reduceEvents(events);
       if (view.status === 'rolled_back' || view.status === 'failed' || view.status === 'aborted') {
         const ok = view.status === 'rolled_back';
-        if (ctx.ui.mode === 'json') ctx.ui.json({ kind: 'result', rolloutId, service: view.service, status: view.status, step: view.step, weight: view.weight, reason: view.reason ?? null });
+        if (ctx.ui.mode === 'json') ctx.ui.json({ kind: 'result', rolloutId, service: view.service, status: view.status, ...stepFields(view.step), weight: view.weight, reason: view.reason ?? null });
         else if (ok) ctx.ui.success(`${rolloutId} rolled back: traffic is on stable`);
-        else ctx.ui.error(`${rolloutId} ${view.status}: ${view.reason ?? ''}`);
+        else {
+          const reason = unsaidReason(view.reason, (text) => renderer.said(text));
+          ctx.ui.error(`${rolloutId}: ${outcomeWords(view.status, view.weight)}${reason ? ` — ${reason}` : ''}`);
+        }
         return ok ? ExitCode.ok : view.status === 'aborted' ? ExitCode.interrupted : ExitCode.rollbackFailed;
       }
       const lock = await store.getLock(service);

@@ -1,6 +1,7 @@
 import { UsageError } from '../lib/errors.js';
 import { operatorIdentity } from '../lib/operator.js';
 import { findRollout } from '../lib/rollout/find.js';
+import { statusWords } from '../lib/rollout/status-words.js';
 import type { CommandContext } from './context.js';
 import { withStore } from './run-session.js';
 
@@ -16,7 +17,7 @@ export async function run(ctx: CommandContext, input: { target: string; comment?
       else ctx.ui.info(`step ${step + 1} of ${rolloutId} was already approved by ${already.by} at ${already.at}`);
       return 0;
     }
-    if (!pending) throw new UsageError(`rollout ${rolloutId} is not waiting for an approval (status: ${view.status})`, 'see: rollgate rollout status ' + rolloutId);
+    if (!pending) throw new UsageError(`rollout ${rolloutId} is not waiting for an approval (it is ${statusWords(view.status)})`, 'see: rollgate rollout status ' + rolloutId);
     const by = operatorIdentity(ctx.env).display;
     const at = new Date().toISOString();
     await store.setApproval(rolloutId, { step: pending.key, decision: 'approve', by, at, ...(input.comment ? { comment: input.comment } : {}) });

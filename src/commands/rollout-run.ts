@@ -1,3 +1,4 @@
+import { ProviderError } from '../lib/errors.js';
 import { loadPlan } from '../lib/plan/load.js';
 import type { ResolvedPlan } from '../lib/plan/types.js';
 import { operatorIdentity } from '../lib/operator.js';
@@ -14,6 +15,21 @@ export interface RolloutRunInput {
   /** `--override-freeze`: start inside a freeze window of the policy (needs `reason`). */
   overrideFreeze?: boolean;
   reason?: string | undefined;
+}
+
+/**
+ * Before anything is changed: a rollout that cannot measure would only shift traffic and roll it
+ * back on errors. An unreachable Prometheus is exit 3, said once, naming the address.
+ */
+async function checkPrometheusAnswers(plan: ResolvedPlan, env: NodeJS.ProcessEnv): Promise<void> {
+  const { createPrometheusClient } = await import('../lib/prometheus/client.js');
+  const api = createPrometheusClient(plan.prometheus, { env });
+  try {
+    await api.instant('vector(1)');
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    throw new ProviderError(`${error.message}: the rollout was not started, nothing was changed`, error.address, error.errorType, { cause: error });
+  }
 }
 
 export async function run(ctx: CommandContext, input: RolloutRunInput): Promise<number> {
@@ -38,6 +54,7 @@ export async function run(ctx: CommandContext, input: RolloutRunInput): Promise<
     if (input.overrideFreeze) ctx.ui.warn('--override-freeze: no RolloutPolicy is in force (--policy or ROLLGATE_POLICY), nothing to override');
     plan = await loadPlan(input.file, loadOptions);
   }
+  await checkPrometheusAnswers(plan, ctx.env);
   return withStore(ctx, (store) =>
     driveSession(
       ctx,

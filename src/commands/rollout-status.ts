@@ -3,6 +3,7 @@ import { ExitCode } from '../lib/errors.js';
 import { findRollout } from '../lib/rollout/find.js';
 import { reduceEvents, isTerminal, type RolloutView } from '../lib/rollout/reduce.js';
 import { stepFields } from '../lib/rollout/step-number.js';
+import { statusWords } from '../lib/rollout/status-words.js';
 import { sleep } from '../lib/sleep.js';
 import { isLockDead } from '../lib/state/lock-liveness.js';
 import type { StateStore } from '../lib/state/types.js';
@@ -70,7 +71,8 @@ function describe(row: StatusRow): string {
   ]
     .filter(Boolean)
     .join(', ');
-  return flags ? `${row.status} (${flags})` : row.status;
+  // Words for people (`rolled back`); --json keeps the enum.
+  return flags ? `${statusWords(row.status)} (${flags})` : statusWords(row.status);
 }
 
 /** `status --watch` ends with the exit code of the outcome it watched, as `rollout run` would. */

@@ -11,6 +11,7 @@ import { formatDuration, parseDuration } from '../lib/duration.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { operatorIdentity } from '../lib/operator.js';
 import { stepFields } from '../lib/rollout/step-number.js';
+import { statusWords } from '../lib/rollout/status-words.js';
 import { openStateStore } from '../lib/state/open.js';
 import { prometheusOverride, resolveStateUrl, type CommandContext } from './context.js';
 
@@ -98,21 +99,52 @@ export async function driveSession(ctx: CommandContext, store: StateStore, makeS
   }
   const head = (await store.getRollout(result.rolloutId))?.head;
   const evidence = { stateStore: store.url, rolloutId: result.rolloutId, events: head?.seq ?? 0, head: head?.hash ?? null };
-  renderResult(ctx, result, evidence);
+  renderResult(ctx, result, evidence, renderer);
   return result.exitCode;
 }
 
-function renderResult(ctx: CommandContext, result: SessionResult, evidence: Record<string, unknown>): void {
+/**
+ * What is left of a reason once what the log lines already said is taken out: the rollback's
+ * reason was said when it started, so the result line adds only what is new (`rollback
+ * incomplete: ...`), or nothing.
+ */
+export function unsaidReason(reason: string | undefined, said: (text: string) => boolean): string {
+  if (!reason || said(reason)) return '';
+  return reason
+    .split('; ')
+    .filter((part) => !said(part))
+    .join('; ');
+}
+
+/** The outcome in words, with where traffic is: `promoted at 100%`, `rolled back to 0%`. */
+export function outcomeWords(status: string, weight: number): string {
+  switch (status) {
+    case 'promoted':
+      return `promoted at ${weight}%`;
+    case 'rolled_back':
+      return `rolled back to ${weight}%`;
+    case 'failed':
+      return `rollback failed: the canary may still get ${weight}% of traffic`;
+    default:
+      return `${statusWords(status)} at ${weight}%`;
+  }
+}
+
+function renderResult(ctx: CommandContext, result: SessionResult, evidence: Record<string, unknown>, renderer: { said(text: string): boolean }): void {
   const { ui } = ctx;
   if (ui.mode === 'json') {
     ui.json({ kind: 'result', rolloutId: result.rolloutId, service: result.service, status: result.status, dryRun: result.dryRun, ...stepFields(result.step), weight: result.weight, reason: result.reason ?? null, exitCode: result.exitCode, evidence });
     return;
   }
   const dry = result.dryRun ? ' (dry run: no traffic was changed)' : '';
-  const line = `${result.rolloutId}: ${result.status}${dry} at ${result.weight}%${result.reason ? ` — ${result.reason}` : ''}`;
+  // Each thing once: the reason only when no log line has said it yet (a rollback says it as it starts).
+  const reason = unsaidReason(result.reason, (text) => renderer.said(text));
+  const line = `${result.rolloutId}: ${outcomeWords(result.status, result.weight)}${dry}${reason ? ` — ${reason}` : ''}`;
   if (result.exitCode === 0) ui.success(line);
   else if (result.exitCode === ExitCode.rollbackFailed || result.status === 'aborted') ui.error(line);
   else ui.warn(line);
-  ui.out(`${result.rolloutId} ${result.status}${result.dryRun ? ' dry-run' : ''} ${result.weight}%`);
+  // The data line for scripts (`ID STATUS WEIGHT%`, status as the enum) when stdout is read by one;
+  // on a terminal the line above already says it to the person.
+  if (ui.mode !== 'tty') ui.out(`${result.rolloutId} ${result.status}${result.dryRun ? ' dry-run' : ''} ${result.weight}%`);
   ui.info(`evidence: rollgate evidence verify ${result.rolloutId}${ctx.global.state ? ` --state ${ctx.global.state}` : ''}`);
 }

@@ -26,6 +26,7 @@ import { isTerminal, reduceEvents } from './reduce.js';
 import { recordRollbackIntent, rollBack } from './rollback.js';
 import { newRolloutId } from './rollout-id.js';
 import { record, requestStop, type Prompter, type RolloutRuntime, type RunnerOptions } from './runtime.js';
+import { statusWords } from './status-words.js';
 
 export const LOCK_TTL_MS = 15_000;
 const HEARTBEAT_MS = 5_000;
@@ -209,7 +210,7 @@ async function refuseUnfinished(store: StateStore, service: string): Promise<voi
   }
   if (!unfinished) return;
   throw new LockHeldError(
-    `service ${service} has an unfinished rollout: ${unfinished.rolloutId} is ${unfinished.status} at ${unfinished.weight}%`,
+    `service ${service} has an unfinished rollout: ${unfinished.rolloutId} is ${statusWords(unfinished.status)} at ${unfinished.weight}%`,
     `finish it first: rollgate rollout resume ${unfinished.rolloutId}  or  rollgate rollback ${unfinished.rolloutId} --reason "..."`,
   );
 }
@@ -305,7 +306,7 @@ export async function resumeSession(rolloutId: string, options: SessionOptions):
   if (isTerminal(seen.status)) {
     const released = await releaseDeadLockOf(options.store, rolloutId, seen.service, options.operator);
     throw new UsageError(
-      `rollout ${rolloutId} has already ended: ${seen.status}${seen.reason ? ` (${seen.reason})` : ''}${released ? '; the lock its dead runner left was taken over and released (recorded)' : ''}`,
+      `rollout ${rolloutId} has already ended: ${statusWords(seen.status)}${seen.reason ? ` (${seen.reason})` : ''}${released ? '; the lock its dead runner left was taken over and released (recorded)' : ''}`,
       seen.status === 'failed' ? `finish its rollback with: rollgate rollback ${rolloutId} --reason "..."` : undefined,
     );
   }
@@ -314,7 +315,7 @@ export async function resumeSession(rolloutId: string, options: SessionOptions):
   if (isTerminal(view.status)) {
     // Its runner finished between our look and taking the lock.
     await options.store.releaseLock(rt.plan.service, owner.token).catch(() => undefined);
-    throw new UsageError(`rollout ${rolloutId} has already ended: ${view.status}${view.reason ? ` (${view.reason})` : ''}`);
+    throw new UsageError(`rollout ${rolloutId} has already ended: ${statusWords(view.status)}${view.reason ? ` (${view.reason})` : ''}`);
   }
   await record(rt, EventType.resumed, { by: options.operator, fromStatus: view.status, step: view.step, weight: view.weight, weightUncertain: view.weightUncertain ?? null });
   return sessionHandle(rt, owner, () => driveRollout(rt));

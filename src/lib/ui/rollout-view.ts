@@ -8,6 +8,7 @@ import type { RolloutEvent } from '../state/types.js';
 import type { Spinner, Ui } from './ui.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { eventStepFields } from '../rollout/step-number.js';
+import { statusWords } from '../rollout/status-words.js';
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
@@ -29,7 +30,7 @@ export function describeEvent(event: RolloutEvent, totalSteps: number): { level:
     case 'rollout.started':
       return { level: 'info', line: `rollout ${event.rolloutId} started: ${text(d.planName)} for ${text(d.service)}${d.dryRun === true ? ' (dry run)' : ''}` };
     case 'rollout.resumed':
-      return { level: 'info', line: `rollout resumed by ${text(d.by)} (was ${text(d.fromStatus)}, weight ${fmtValue(d.weight)}%)` };
+      return { level: 'info', line: `rollout resumed by ${text(d.by)} (was ${statusWords(text(d.fromStatus))}, weight ${fmtValue(d.weight)}%)` };
     case 'step.started':
       return { level: 'info', line: `step ${stepNo}/${totalSteps}: canary ${fmtValue(d.weight)}%, bake ${formatDuration(num(d.bakeMs) ?? 0)}` };
     case 'weight.applied':
@@ -63,10 +64,11 @@ export function describeEvent(event: RolloutEvent, totalSteps: number): { level:
       return d.ok === true ? { level: 'info', line: `compensated ${text(d.hook)}` } : { level: 'error', line: `compensation of ${text(d.hook)} failed` };
     case 'rollback.verification':
       return d.passed === true ? { level: 'success', line: 'stable verified healthy' } : { level: 'error', line: 'stable did NOT pass verification' };
+    // The outcome (promoted, rolled back) is said once, by the command's result line with the
+    // rollout's ID; the reason of a rollback was said when it started.
     case 'rollout.promoted':
-      return { level: 'success', line: `promoted at ${fmtValue(d.weight)}%` };
     case 'rollout.rolled_back':
-      return { level: 'warn', line: `rolled back: ${text(d.reason)}` };
+      return undefined;
     case 'rollback.failed':
       return { level: 'error', line: `ROLLBACK FAILED: ${text(d.reason)}` };
     case 'rollout.aborted':
@@ -79,6 +81,54 @@ export function describeEvent(event: RolloutEvent, totalSteps: number): { level:
 export interface RolloutRenderer {
   onEvent(event: RolloutEvent): void;
   stop(): void;
+  /** True when a line already shown to the person contains `text` (so the result line need not say it again). */
+  said(text: string): boolean;
+}
+
+/**
+ * Logs an event's line and remembers what a person was shown (what -q hides was not shown), so
+ * each thing is said once: a rollback caused by a failed measurement does not repeat the value
+ * and threshold its measurement line just gave (`rolling back from 25%: gate error-rate failed
+ * (1 failure, limit 0)` under `gate error-rate: fail — 0.12 > max 0.05`).
+ */
+function shownLines(ui: Ui, totalSteps: number): { event(event: RolloutEvent): void; said(text: string): boolean; answered(): void } {
+  const shown: string[] = [];
+  const measured: string[] = [];
+  // A provider error (Prometheus unreachable) repeats for every gate at every interval: said once,
+  // until Prometheus answers again or the rollback's verification begins.
+  const errorsSaid = new Set<string>();
+  // Texts said in full though in parts (a rollback reason whose measured value its measurement line gave).
+  const conveyed: string[] = [];
+  const said = (text: string): boolean => text !== '' && (shown.some((line) => line.includes(text)) || conveyed.includes(text));
+  return {
+    event(event) {
+      if (event.type === 'measurement') {
+        const reason = text(event.data.reason);
+        if (event.data.verdict !== 'error') errorsSaid.clear();
+        else if (errorsSaid.has(reason)) return;
+        else errorsSaid.add(reason);
+      } else if (event.type === 'rollback.started') errorsSaid.clear();
+      let described = describeEvent(event, totalSteps);
+      if (!described) return;
+      let whole: string | undefined;
+      if (event.type === 'rollback.started') {
+        const reason = text(event.data.reason);
+        const known = measured.findLast((m) => reason.includes(`: ${m}`));
+        if (known) {
+          described = { ...described, line: described.line.replace(`: ${known}`, '') };
+          whole = reason;
+        }
+      }
+      ui.log(described.level, described.line);
+      if (ui.quiet && (described.level === 'info' || described.level === 'success')) return;
+      shown.push(described.line);
+      if (whole !== undefined) conveyed.push(whole);
+      if (event.type === 'measurement' && event.data.verdict !== 'pass' && typeof event.data.reason === 'string' && event.data.reason !== '') measured.push(event.data.reason);
+    },
+    said,
+    /** A measurement got an answer (the terminal does not log passes): an error after it is news again. */
+    answered: () => errorsSaid.clear(),
+  };
 }
 
 /** Clock time of an ISO instant for "since" in a person's line (UTC, as the log lines are). */
@@ -109,10 +159,12 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { rem
       // `step`/`stepIndex` beside the event as recorded: `data` stays byte for byte what `hash` covers.
       onEvent: (event) => ui.json({ kind: 'event', ...eventStepFields(event.data), ...event }),
       stop: () => undefined,
+      said: () => false,
     };
   }
   if (ui.mode !== 'tty') {
     // CI logs: an approval that is awaited for long is said again periodically (warn, so -q keeps it).
+    const lines = shownLines(ui, totalSteps);
     let reminder: NodeJS.Timeout | undefined;
     const stopReminder = (): void => {
       if (reminder) clearInterval(reminder);
@@ -120,7 +172,6 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { rem
     };
     return {
       onEvent: (event) => {
-        const described = describeEvent(event, totalSteps);
         if (event.type === 'approval.requested') {
           stopReminder();
           const waiting = { since: event.at, step: (num(event.data.step) ?? 0) + 1, rolloutId: event.rolloutId };
@@ -130,12 +181,14 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { rem
           return;
         }
         if (event.type !== 'measurement') stopReminder();
-        if (described) ui.log(described.level, described.line);
+        lines.event(event);
       },
       stop: stopReminder,
+      said: lines.said,
     };
   }
   // TTY: a live status line plus log lines for milestones (measurements only update the status line).
+  const lines = shownLines(ui, totalSteps);
   let spinner: Spinner | undefined;
   let starting: Promise<void> | undefined;
   let status = { step: 0, weight: 0, bakeEnds: 0, gates: new Map<string, string>(), waiting: undefined as { since: string; step: number; rolloutId: string } | undefined };
@@ -161,17 +214,20 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { rem
         // The value with what it is held against, so the live line can be read on its own.
         status.gates.set(text(d.gate), `${fmtValue(d.value)}${d.threshold ? ` (${text(d.threshold)})` : ''} ${mark}`);
         spinner?.update(render());
-        if (d.verdict === 'pass') return;
+        if (d.verdict === 'pass') {
+          lines.answered();
+          return;
+        }
       }
       if (event.type === 'approval.requested') status.waiting = { since: event.at, step: (num(d.step) ?? 0) + 1, rolloutId: event.rolloutId };
       else if (event.type === 'approval.decided' || event.type.startsWith('rollback') || event.type.startsWith('rollout.')) status.waiting = undefined;
-      const described = describeEvent(event, totalSteps);
-      if (described) ui.log(described.level, described.line);
+      lines.event(event);
       spinner?.update(render());
     },
     stop() {
       clearInterval(ticker);
       spinner?.stop();
     },
+    said: lines.said,
   };
 }

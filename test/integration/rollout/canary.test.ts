@@ -83,9 +83,9 @@ describe('rollout run', () => {
     expect(latencyMs).toBeGreaterThan(0);
     // The floor is scrape interval + enough of the 4 s rate window for 10% errors to cross 5%, + analysis interval.
     expect(latencyMs).toBeLessThanOrEqual(visibleAt - injectedAt + 1_000 + 2_000);
-    expect(result.stderr).toMatch(/rolled back: gate error-rate failed/);
+    expect(result.stderr).toMatch(/rolling back from 25%: gate error-rate failed/);
 
-    const rolloutId = /(checkout-\S+): rolled_back/.exec(result.stderr)?.[1];
+    const rolloutId = /(checkout-\S+): rolled back to 0%/.exec(result.stderr)?.[1];
     const events = await env.events(rolloutId!);
     expect(verifyChain(events).ok).toBe(true);
     const types = eventTypes(events);

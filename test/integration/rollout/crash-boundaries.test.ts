@@ -69,10 +69,10 @@ async function killAndResume(boundary: string, stateUrl: string, tag: string): P
   const resumed = await runCli(['rollout', 'resume', SERVICE, '--json', '--state', stateUrl]);
   const { rolloutId, events, lock } = await storedRollout(stateUrl);
   const context = `${boundary} (${stateUrl}): resume exit ${resumed.code}: ${resumed.stderr}\n${eventTypes(events).join(' ')}`;
-  // Rolled back by the resume (1), or it had ended already (2, "already ended: rolled_back").
+  // Rolled back by the resume (1), or it had ended already (2, "already ended: rolled back").
   expect([1, 2], context).toContain(resumed.code);
   if (resumed.code === 1) expect(resultLine(resumed.stdout), context).toMatchObject({ status: 'rolled_back', weight: 0 });
-  else expect(resumed.stderr, context).toMatch(/already ended: rolled_back/);
+  else expect(resumed.stderr, context).toMatch(/already ended: rolled back/);
   expect(eventTypes(events), context).not.toContain('rollout.promoted');
   expect(eventTypes(events).at(-1), context).toMatch(/^(rollout\.rolled_back|lock\.taken_over)$/);
   expect(eventTypes(events).filter((t) => t === 'rollback.started'), context).toHaveLength(1);

@@ -76,7 +76,7 @@ describe('failing traffic actions', () => {
     // A failed rollout still owns the service: a new run is refused until it is finished.
     const again = await cli(['rollout', 'run', execPlan('stuck-again', file)]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain(`unfinished rollout: ${String(res.rolloutId)} is failed at 10%`);
+    expect(again.stderr).toContain(`unfinished rollout: ${String(res.rolloutId)} is rollback failed at 10%`);
     // Once the router works again, the same rollback finishes (idempotent, one rollback in the log).
     const finish = await cli(['rollback', res.rolloutId as string, '--reason', 'router repaired', '--yes']);
     expect(finish.code, finish.stderr).toBe(0);
@@ -84,23 +84,24 @@ describe('failing traffic actions', () => {
     expect(eventTypes(await env.events(res.rolloutId as string)).filter((t) => t === 'rollback.started')).toHaveLength(1);
   }, 60_000);
 
-  it('a Prometheus that never answers is never a pass: no promotion, no verdict (exit 3)', async () => {
+  it('a Prometheus that never answers is never a pass: no promotion, no verdict (exit 3) — and nothing is changed, said once', async () => {
     const file = join(env.dir, 'no-prometheus.weights');
     const plan = execPlan('no-prometheus', file, {
       prometheus: { url: 'http://127.0.0.1:1', timeout: '500ms' },
       analysis: { errorLimit: 4, onError: 'hold', errorTimeout: '3s', onInconclusive: 'continue' },
       steps: [{ weight: 10, bake: '2s' }, { weight: 100, bake: '1s' }],
     });
+    // Checked before anything is changed: a rollout that cannot measure is not started at all.
     const result = await cli(['rollout', 'run', plan, '--json']);
     expect(result.code, result.stderr).toBe(3);
-    const res = resultLine(result.stdout);
-    expect(res).toMatchObject({ status: 'paused', weight: 10 });
-    expect(String(res.reason)).toMatch(/no verdict.*cannot reach Prometheus at http:\/\/127\.0\.0\.1:1/);
-    const events = await env.events(res.rolloutId as string);
-    expect(events.some((e) => e.type === 'step.completed')).toBe(false);
-    expect(weights(file)).toEqual([10]); // held, as the plan says (onError: hold)
-    const done = await cli(['rollback', res.rolloutId as string, '--reason', 'no metrics', '--yes']);
-    expect(done.code, done.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout.trim()) as { error: { kind: string; message: string } };
+    expect(doc.error).toMatchObject({ kind: 'provider' });
+    expect(doc.error.message).toMatch(/^cannot reach Prometheus at http:\/\/127\.0\.0\.1:1\/? \(ECONNREFUSED\): the rollout was not started, nothing was changed$/);
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr.match(/cannot reach Prometheus/g)).toHaveLength(1);
+    expect(existsSync(file) ? weights(file) : []).toEqual([]);
+    const status = await cli(['rollout', 'status', '--json']);
+    expect((JSON.parse(status.stdout) as { rollouts: Array<{ service: string; status: string }> }).rollouts.filter((r) => r.status === 'running')).toEqual([]);
   }, 60_000);
 
   it('a router answering 500: rollback fails (exit 4); once the router is back, `rollgate rollback` finishes it (exit 0)', async () => {
