@@ -5,7 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { verifyChain } from '../../../src/lib/evidence/chain.js';
 import { runCli } from '../../support/cli.js';
 import { eventTypes, resultLine, SERVICE, type LiveEnv } from '../../support/rollout-fixture.js';
@@ -129,9 +131,28 @@ describe('failing traffic actions', () => {
 
 describe('bake 0', () => {
   it('with Prometheus down, measures at the interval (no busy loop) until errorTimeout', async () => {
+    // `rollout run` checks that Prometheus answers before it changes anything (a dead one is exit 3
+    // at once): this peer answers that check, then goes down (503) for every gate query, as a
+    // Prometheus dying right after the start would.
+    const down = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const query = new URLSearchParams(Buffer.concat(chunks).toString()).get('query') ?? new URL(req.url ?? '/', 'http://x').searchParams.get('query');
+        if (query === 'vector(1)') {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [Date.now() / 1000, '1'] }] } }));
+        } else {
+          res.writeHead(503, { 'Content-Type': 'text/plain' });
+          res.end('down');
+        }
+      });
+    });
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', () => r()));
+    onTestFinished(() => new Promise<void>((r) => down.close(() => r())));
     const file = join(env.dir, 'bake0.weights');
     const plan = execPlan('bake0-no-prometheus', file, {
-      prometheus: { url: 'http://127.0.0.1:1', timeout: '500ms' },
+      prometheus: { url: `http://127.0.0.1:${(down.address() as AddressInfo).port}`, timeout: '500ms' },
       analysis: { errorLimit: 1, onError: 'hold', errorTimeout: '3s' },
       steps: [{ weight: 10, bake: '0s' }, { weight: 100, bake: '0s' }],
     });

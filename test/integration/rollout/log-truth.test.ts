@@ -324,7 +324,7 @@ describe('views say what the log says', () => {
     expect(list.stdout.split('\n').find((l) => l.includes(dryId))).toMatch(/promoted \(dry run/);
     const line = await cli(stateUrl, ['rollout', 'run', plan, '--dry-run']);
     expect(line.stdout).toMatch(/promoted dry-run 100%/);
-    expect(line.stderr).toMatch(/promoted \(dry run: no traffic was changed\)/);
+    expect(line.stderr).toMatch(/promoted at 100% \(dry run: no traffic was changed\)/);
     const report = await cli(stateUrl, ['evidence', 'report', dryId, '--format', 'json']);
     expect(JSON.parse(report.stdout)).toMatchObject({ summary: { dryRun: true } });
     const md = await cli(stateUrl, ['evidence', 'report', dryId, '--format', 'md']);
