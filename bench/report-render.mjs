@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 /**
  * Benchmark: rendering the evidence report of a 10,000-event log, each format, through the real
- * command (`rollgate evidence report FILE --format F --out OUT`, dist/cli.js main()).
+ * command as `bin/rollgate` runs it (`evidence report FILE --format F --out OUT`: the bundle with
+ * its code cache when built, else dist/cli.js main()).
  *
  * A synthetic but realistic log is generated (hash-chained, as the engine writes it): a plan of 3
  * gates and 10 steps, measurements dominating (~97% of the events, a few failing warning-gate and
  * inconclusive ones), weight changes, bake and step events, promotion at the end. Each render runs
  * in its own child process, 3 times; the figures are the median wall time of the child (node
  * start-up included), the time inside the command (load + verify + redact + render + write), and
- * the child's CPU time and peak RSS (process.resourceUsage()). Limits from issue 4: < 2 s and
- * < 150 MB. The 1-minute load average is printed with the figures: on a busy shared machine the
- * wall times grow with it while the CPU times hardly move.
+ * the child's CPU time and peak RSS (process.resourceUsage()). Limits from issue 11: peak RSS
+ * <= 120 MB in every format (judged: exit 1 when broken), wall time <= 0.6 s (WARN only: wall
+ * time grows with the machine's load; the CPU time is printed beside it). The 1-minute load
+ * average is printed with the figures.
  *
  *   npm run build && node bench/report-render.mjs [--events N] [--runs R]
  *   node bench/report-render.mjs --write-log FILE [--events N]     (only write the synthetic log)
@@ -26,8 +28,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (file) => pathToFileURL(join(ROOT, 'dist', file)).href;
 const FORMATS = ['md', 'html', 'json', 'junit'];
-const LIMIT_MS = 2_000;
-const LIMIT_MB = 150;
+/** Issue 11: `evidence report` of 10,000 events in <= 0.6 s (WARN only) and <= 120 MB peak RSS (FAIL). */
+const LIMIT_MS = 600;
+const LIMIT_MB = 120;
 const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
 function argValue(name, fallback) {
@@ -39,7 +42,10 @@ function argValue(name, fallback) {
 async function child(format, file, out) {
   const { Writable } = await import('node:stream');
   const started = performance.now();
-  const { main } = await import(dist('cli.js'));
+  // What bin/rollgate runs: the bundle with its code cache when it was built, else tsc's output.
+  const bundle = join(ROOT, 'dist/bundle/cli.cjs');
+  const { existsSync } = await import('node:fs');
+  const { main } = existsSync(bundle) ? (await import(pathToFileURL(join(ROOT, 'bin/bundle-loader.mjs')).href)).loadBundle(bundle) : await import(dist('cli.js'));
   const sink = new Writable({ write: (_chunk, _enc, done) => done() });
   const code = await main(['evidence', 'report', file, '--format', format, '--out', out, '--force', '--quiet'], { streams: { stdout: sink, stderr: process.stderr, stdin: process.stdin } });
   const commandMs = performance.now() - started;
@@ -154,15 +160,23 @@ async function parent() {
       }
       const { size } = await import('node:fs').then((fs) => fs.statSync(out));
       const f = { wallMs: round(median(results.map((r) => r.wallMs))), commandMs: round(median(results.map((r) => r.commandMs))), cpuMs: round(median(results.map((r) => r.cpuMs))), peakMB: round(Math.max(...results.map((r) => r.maxRssMB))), outputMB: round(size / 1e6, 2) };
-      f.withinLimits = f.wallMs < LIMIT_MS && f.peakMB < LIMIT_MB;
-      ok &&= f.withinLimits;
+      f.memoryOk = f.peakMB <= LIMIT_MB;
+      f.timeOk = f.wallMs <= LIMIT_MS;
+      f.withinLimits = f.memoryOk && f.timeOk;
+      ok &&= f.memoryOk;
       figures.formats[format] = f;
-      log(`  ${format.padEnd(5)} wall ${f.wallMs} ms (command ${f.commandMs} ms, CPU ${f.cpuMs} ms), peak RSS ${f.peakMB} MB, output ${f.outputMB} MB ${f.withinLimits ? 'ok' : 'OVER LIMIT'}`);
+      const verdict = !f.memoryOk ? `FAIL (peak RSS over ${LIMIT_MB} MB)` : !f.timeOk ? `WARN (wall over ${LIMIT_MS} ms; load ${figures.loadAverage})` : 'ok';
+      log(`  ${format.padEnd(5)} wall ${f.wallMs} ms (command ${f.commandMs} ms, CPU ${f.cpuMs} ms), peak RSS ${f.peakMB} MB, output ${f.outputMB} MB ${verdict}`);
     }
     figures.maxWallMs = Math.max(...Object.values(figures.formats).map((f) => f.wallMs));
     figures.maxPeakMB = Math.max(...Object.values(figures.formats).map((f) => f.peakMB));
-    figures.withinLimits = ok;
+    figures.maxCpuMs = Math.max(...Object.values(figures.formats).map((f) => f.cpuMs));
+    figures.memoryOk = ok;
+    figures.timeOk = Object.values(figures.formats).every((f) => f.timeOk);
+    figures.withinLimits = figures.memoryOk && figures.timeOk;
+    figures.result = !figures.memoryOk ? 'FAIL' : !figures.timeOk ? 'WARN' : 'ok';
     process.stdout.write(`${JSON.stringify(figures)}\n`);
+    // Memory is judged; wall time only warns (it grows with the load of a shared machine).
     if (!ok) process.exitCode = 1;
   } finally {
     await rm(dir, { recursive: true, force: true });

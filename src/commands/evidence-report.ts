@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, TamperedError, UsageError } from '../lib/errors.js';
 import { REPORT_FORMATS, type ReportFormat } from '../lib/evidence/report/render.js';
-import { toChainResult, type ChainResult } from '../lib/evidence/report/summary.js';
+import { toChainResult, type ChainResult, type ReportSummary } from '../lib/evidence/report/summary.js';
 import type { RolloutEvent } from '../lib/state/types.js';
 import type { CommandContext } from './context.js';
 
@@ -32,6 +32,10 @@ export async function run(ctx: CommandContext, options: EvidenceReportOptions): 
   // Refuse before any work: an existing file without --force is a usage error (exit 2).
   if (outFile) await checkOutFile(outFile, options.out!, options.force === true);
 
+  // An exported rollout log for md/html/junit: read, verified and summarised in one pass, the log never held.
+  const streamed = format === 'json' ? undefined : await summarizeFile(ctx, options.target, format);
+  if (streamed) return writeReport(ctx, streamed.chunks, streamed.summary, format, outFile, options);
+
   // Read and verified in one pass (chain, and a stored log against its recorded head): the
   // renderers get the verdict, never verify again.
   const { events, chain } = await loadEvents(ctx, options.target);
@@ -40,7 +44,12 @@ export async function run(ctx: CommandContext, options: EvidenceReportOptions): 
   const [{ streamReport }, { readPlanSecrets }] = await Promise.all([import('../lib/evidence/report/render.js'), import('../lib/evidence/report/secrets.js')]);
   const secrets = await readPlanSecrets(events, { cwd: ctx.cwd, env: ctx.env });
   const { chunks, summary } = streamReport(events, format, { secrets, chain });
+  return writeReport(ctx, chunks, summary, format, outFile, options);
+}
 
+/** Writes a rendered report to stdout or --out, says what was written, and exits as the chain says. */
+async function writeReport(ctx: CommandContext, chunks: Iterable<string>, summary: ReportSummary, format: ReportFormat, outFile: string | undefined, options: EvidenceReportOptions): Promise<number> {
+  const { chain } = summary;
   if (!outFile) {
     await writeChunks(ctx.streams.stdout, chunks);
     return chainExit(ctx, chain, summary.rolloutId, false);
@@ -134,6 +143,44 @@ export async function writeAtomically(file: string, text: string | Iterable<stri
     await fs.rm(temp, { force: true });
   }
   return bytes;
+}
+
+/**
+ * The summary and rendered pieces of an exported rollout log, made while the file is read: each
+ * event is checked, hashed and folded into the summary as it is parsed, then dropped. Undefined
+ * when the target is not such a file (a store rollout, an audit, a log that does not open with
+ * its rollout.started event): the caller reads it whole.
+ */
+async function summarizeFile(ctx: CommandContext, target: string, format: ReportFormat): Promise<{ summary: ReportSummary; chunks: Iterable<string> } | undefined> {
+  const file = path.resolve(ctx.cwd, target);
+  const stat = await fs.stat(file).catch(() => undefined);
+  if (!stat?.isFile()) return undefined;
+  const [{ readEvidenceLog, readFirstEntry, verifyEvidenceLog }, { RolloutSummarizer }, { summaryChunks }, { readPlanSecrets }] = await Promise.all([
+    import('../lib/evidence/log-file.js'),
+    import('../lib/evidence/report/summary.js'),
+    import('../lib/evidence/report/render.js'),
+    import('../lib/evidence/report/secrets.js'),
+  ]);
+  // The plan (and so the secrets to mask) is in the first event: read it before the rest.
+  const first = await readFirstEntry(file);
+  if (!isEventLike(first) || first.type !== 'rollout.started') return undefined;
+  const secrets = await readPlanSecrets([first], { cwd: ctx.cwd, env: ctx.env });
+  const summarizer = new RolloutSummarizer(secrets);
+  let count = 0;
+  let firstRead: string | undefined;
+  const log = await readEvidenceLog(file, {
+    keep: false,
+    onEvent: (event) => {
+      if (!isEventLike(event)) return;
+      if (count++ === 0) firstRead = JSON.stringify(event);
+      summarizer.add(event);
+    },
+  });
+  if (count === 0) throw new UsageError(`${target} holds no readable evidence events${log.problem ? ` (${log.problem.reason})` : ''}`, 'pass an NDJSON log or a JSON report written by rollgate');
+  // Changed between the two reads: the secrets may be another plan's; read it again, whole.
+  if (firstRead !== JSON.stringify(first)) return undefined;
+  const summary = summarizer.finish(toChainResult(verifyEvidenceLog(log)));
+  return { summary, chunks: summaryChunks(summary, format, secrets) };
 }
 
 /** A path that exists is an exported log; anything else is a rollout ID or service in the store. */

@@ -8,7 +8,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEvidenceLog } from '../../src/lib/evidence/log-file.js';
+import { formatNdjson, parseEvidenceLog } from '../../src/lib/evidence/log-file.js';
+import { GENESIS_PREV, hashEvent } from '../../src/lib/log/chain.js';
 import { openStateStore } from '../../src/lib/state/open.js';
 import type { RolloutEvent } from '../../src/lib/state/types.js';
 import { runCli } from '../support/cli.js';
@@ -124,4 +125,36 @@ describe('evidence report against the recorded chain head', () => {
     }
     await expectCutInEveryFormat(stateUrl);
   }, 120_000);
+
+  it('an exported log is summarised while it is read: same secrets masked (from the plan\'s token file), same exit codes', async () => {
+    const token = 'file-secret-Vb41qLm8';
+    writeFileSync(join(dir, 'token'), `${token}\n`);
+    const events = structuredClone(log);
+    const plan = (events[0]!.data as { plan: { prometheus: Record<string, unknown> } }).plan;
+    plan.prometheus.bearerTokenFile = join(dir, 'token');
+    const measurement = events.find((e) => e.type === 'measurement' && e.data.verdict === 'fail')!;
+    measurement.data.reason = `server said: bad token ${token}`;
+    let prev = GENESIS_PREV;
+    const chained = events.map((event) => {
+      const { hash: _old, ...body } = { ...event, prev };
+      prev = hashEvent(body);
+      return { ...body, hash: prev };
+    });
+    writeFileSync(join(dir, 'leaky.ndjson'), formatNdjson(chained));
+    for (const format of ['md', 'html', 'junit', 'json']) {
+      const result = await runCli(['evidence', 'report', 'leaky.ndjson', '--format', format], { cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      // Shown masked where each format shows a failing measurement's reason.
+      expect(result.stdout).toMatch(/server said: bad token (\\?\*){3}/);
+      expect(result.stdout + result.stderr).not.toContain(token);
+    }
+    // A broken exported log: written, says so, exit 1 (every format, streamed or not).
+    writeFileSync(join(dir, 'broken.ndjson'), formatNdjson(chained).replace('bad token', 'good token'));
+    for (const format of ['md', 'html', 'junit', 'json']) {
+      const result = await runCli(['evidence', 'report', 'broken.ndjson', '--format', format], { cwd: dir });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/BROKEN at event #\d+: content does not match its hash|Evidence chain broken at event #\d+|"intact": false/);
+      expect(result.stdout).not.toContain(token);
+    }
+  });
 });

@@ -39,7 +39,17 @@ export function formatNdjson(events: readonly RolloutEvent[]): string {
  * file's bytes and text are never held whole: only the parsed events stay); a JSON document is
  * read whole, as it has to be parsed whole.
  */
-export async function readEvidenceLog(file: string): Promise<EvidenceLog> {
+export interface ReadOptions {
+  /** Called with each readable entry, in order, as it is read. */
+  onEvent?: (event: unknown) => void;
+  /**
+   * false: NDJSON events are handed to onEvent and not kept (`events` comes back empty), so a
+   * reader that folds them in as they come never holds the log. Default true.
+   */
+  keep?: boolean;
+}
+
+export async function readEvidenceLog(file: string, options: ReadOptions = {}): Promise<EvidenceLog> {
   const handle = await fs.open(file, 'r');
   try {
     const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -60,14 +70,46 @@ export async function readEvidenceLog(file: string): Promise<EvidenceLog> {
         head += text;
         // The form is known once the first line is whole (or the file ended).
         if ((bytesRead === 0 || head.includes('\n')) && !looksLikeJsonDocument(head)) {
-          reader = new NdjsonReader();
+          reader = new NdjsonReader(options);
           reader.push(head);
           head = '';
         }
       }
       if (bytesRead === 0) break;
     }
-    return reader ? reader.end() : parseJsonDocument(head);
+    if (reader) return reader.end();
+    // A JSON document is parsed whole (and may turn out to be NDJSON with a broken first line).
+    const log = parseJsonDocument(head, options);
+    if (log.format === 'json') for (const event of log.events) options.onEvent?.(event);
+    return log;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The first entry of an NDJSON log, parsed (undefined when the file does not start with a whole
+ * JSON line of at most `limit` bytes): what a reader needs to know before it streams the rest
+ * (whose plan it is, and so which secrets to mask).
+ */
+export async function readFirstEntry(file: string, limit = 16 * 1024 * 1024): Promise<unknown> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      const chunk = buffer.subarray(0, bytesRead);
+      const newline = chunk.indexOf(0x0a);
+      chunks.push(newline >= 0 ? chunk.subarray(0, newline) : chunk);
+      size += bytesRead;
+      if (newline >= 0) break;
+      if (bytesRead === 0 || size > limit) return undefined;
+    }
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Buffer.concat(chunks))) as unknown;
+  } catch {
+    return undefined;
   } finally {
     await handle.close();
   }
@@ -103,13 +145,13 @@ function looksLikeJsonDocument(text: string): boolean {
   }
 }
 
-function parseJsonDocument(text: string): EvidenceLog {
+function parseJsonDocument(text: string, options: ReadOptions = {}): EvidenceLog {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (error) {
     // Not a document after all: maybe NDJSON whose first line is broken; that reader names the line.
-    if (text.includes('\n{')) return parseNdjson(text);
+    if (text.includes('\n{')) return parseNdjson(text, options);
     return { format: 'json', events: [], entries: 0, problem: { position: 1, reason: `the file is not valid JSON (${(error as Error).message})` } };
   }
   const events = (doc as { events?: unknown }).events;
@@ -117,8 +159,8 @@ function parseJsonDocument(text: string): EvidenceLog {
   return { format: 'json', events, entries: events.length };
 }
 
-function parseNdjson(text: string): EvidenceLog {
-  const reader = new NdjsonReader();
+function parseNdjson(text: string, options: ReadOptions = {}): EvidenceLog {
+  const reader = new NdjsonReader(options);
   reader.push(text);
   return reader.end();
 }
@@ -136,6 +178,10 @@ class NdjsonReader {
   private lines = 0;
   private problem: { position: number; reason: string } | undefined;
   private chainAtProblem: ChainVerdict | undefined;
+  /** Events read (kept or not). */
+  private readable = 0;
+
+  constructor(private readonly options: ReadOptions = {}) {}
 
   push(chunk: string): void {
     const text = this.pending === '' ? chunk : this.pending + chunk;
@@ -161,7 +207,7 @@ class NdjsonReader {
     if (this.problem) return;
     const fail = (reason: string): void => {
       this.problem = { position, reason };
-      this.chainAtProblem = this.checker.verdict(this.events.length);
+      this.chainAtProblem = this.checker.verdict(this.readable);
     };
     let value: unknown;
     try {
@@ -170,8 +216,10 @@ class NdjsonReader {
       return fail(line.trim() === '' ? `line ${position} is empty` : `line ${position} is not valid JSON`);
     }
     if (!isCanonicalJson(value, line)) return fail(`line ${position} is not in canonical form (its bytes were changed)`);
-    this.events.push(value);
+    this.readable += 1;
+    if (this.options.keep !== false) this.events.push(value);
     this.checker.add(value, line);
+    this.options.onEvent?.(value);
   }
 }
 

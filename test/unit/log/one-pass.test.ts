@@ -198,3 +198,25 @@ describe('one pass: verifyChain with stored texts, and the NDJSON reader', () =>
     expect(verifyEvidenceLog(await readEvidenceLog(file))).toMatchObject({ ok: false, reason: /no events/ });
   });
 });
+
+describe('RolloutSummarizer: the summary folded in while reading equals the one made from the whole log', () => {
+  const fixtures = ['approved', 'promoted', 'rolled-back-emergency', 'rolled-back-gate'];
+  const orders: Array<[string, (events: RolloutEvent[]) => RolloutEvent[]]> = [
+    ['as recorded', (e) => e],
+    ['reversed', (e) => [...e].reverse()],
+    ['rollout.started last', (e) => [...e.slice(1), e[0]!]],
+    ['measurements without threshold or with another severity', (e) => e.map((x) => (x.type === 'measurement' ? { ...x, data: { ...x.data, threshold: undefined, severity: 'warning' } } : x))],
+    ['a second rollout.started with another plan', (e) => [...e, { ...e[0]!, seq: 999, data: { ...e[0]!.data, plan: { ...(e[0]!.data.plan as object), gates: [] } } }]],
+  ];
+  it.each(fixtures.flatMap((name) => orders.map(([how, order]) => [name, how, order] as const)))('%s, %s', async (name, _how, order) => {
+    const { readFileSync } = await import('node:fs');
+    const { RolloutSummarizer, summarizeRollout } = await import('../../../src/lib/evidence/report/summary.js');
+    const events = order(parseEvidenceLog(readFileSync(join(__dirname, '../../fixtures/evidence', `${name}.ndjson`))).events as RolloutEvent[]);
+    for (const secrets of [[], ['checkout', 'deploy#42']]) {
+      const chain = { intact: true, events: events.length, head: 'x' };
+      const folded = new RolloutSummarizer(secrets);
+      for (const event of events) folded.add(event);
+      expect(folded.finish(chain)).toEqual(summarizeRollout(events, { chain, secrets }));
+    }
+  });
+});

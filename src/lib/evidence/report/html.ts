@@ -57,6 +57,14 @@ function gateSection(gate: GateReport, s: ReportSummary): string {
 }
 
 export function renderHtml(s: ReportSummary): string {
+  return renderHtmlChunks(s).join('');
+}
+
+/**
+ * The page in pieces (head, each section, foot), for writing as they are: a 10,000-measurement
+ * report is never joined into one more copy of itself.
+ */
+export function renderHtmlChunks(s: ReportSummary): string[] {
   const status = s.stillRunning ? `still running (${s.status})` : s.status.replace('_', ' ');
   const title = `Rollout ${s.rolloutId}: ${status}`;
   const body: string[] = [];
@@ -130,7 +138,7 @@ export function renderHtml(s: ReportSummary): string {
   }
   body.push(`<footer>Rendered by rollgate from the hash-chained event log alone. Verify it with <code>rollgate evidence verify ${esc(s.rolloutId)}</code>.</footer>`);
 
-  return `<!DOCTYPE html>
+  const head = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -143,9 +151,6 @@ export function renderHtml(s: ReportSummary): string {
 </head>
 <body>
 <main>
-${body.join('\n')}
-</main>
-</body>
-</html>
 `;
+  return [head, ...body.map((part) => `${part}\n`), '</main>\n</body>\n</html>\n'];
 }

@@ -1,7 +1,7 @@
 /** One entry point for every report format: redact, summarise, lay out. */
 import { redactText } from '../../redact.js';
 import type { RolloutEvent } from '../../state/types.js';
-import { renderHtml } from './html.js';
+import { renderHtmlChunks } from './html.js';
 import { renderJsonChunks } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
@@ -32,31 +32,42 @@ export function renderReport(events: readonly RolloutEvent[], format: ReportForm
 }
 
 /**
- * As renderReport, the text in pieces: the JSON report (the whole log) is made as it is written;
- * the other formats, a fraction of the log's size, come as one piece.
+ * As renderReport, the text in pieces: the JSON report (the whole log) is made as it is written,
+ * the HTML page section by section; Markdown and JUnit, a fraction of the log's size, come whole.
  */
 export function streamReport(events: readonly RolloutEvent[], format: ReportFormat, options: { secrets?: readonly string[]; chain?: ChainResult } = {}): StreamedReport {
   const secrets = options.secrets ?? [];
   const redacted = redactEvents(events, secrets);
   const summary = summarizeRollout(events, { secrets, redacted, ...(options.chain ? { chain: options.chain } : {}) });
+  return { chunks: summaryChunks(summary, format, secrets, redacted.events), summary };
+}
+
+/**
+ * Lays out a summary in one format, in pieces. `events` (redacted) are needed by the JSON report
+ * only, which holds the whole log; the other formats are made from the summary alone, so a reader
+ * that summarised the log as it read it (RolloutSummarizer) never holds the log.
+ */
+export function summaryChunks(summary: ReportSummary, format: ReportFormat, secrets: readonly string[], events?: readonly RolloutEvent[]): Iterable<string> {
   let chunks: Iterable<string>;
   switch (format) {
     case 'md':
       chunks = [renderMarkdown(summary)];
       break;
     case 'html':
-      chunks = [renderHtml(summary)];
+      chunks = renderHtmlChunks(summary);
       break;
     case 'json':
-      chunks = renderJsonChunks(summary, redacted.events);
+      if (!events) throw new TypeError('the JSON report holds the events: pass them');
+      chunks = renderJsonChunks(summary, events);
       break;
     case 'junit':
       chunks = [renderJunit(summary)];
       break;
   }
   // Last line of defence, on the finished text: no known secret value survives, whatever the layout did.
-  // Pieces end at a newline, and the JSON report never holds a raw newline inside a value, so no secret spans two.
-  return { chunks: secrets.length > 0 ? redactPieces(chunks, secrets) : chunks, summary };
+  // Per piece: a piece is whole sections (HTML) or whole event lines (JSON), so every recorded value
+  // (and any secret inside one) lies within one piece.
+  return secrets.length > 0 ? redactPieces(chunks, secrets) : chunks;
 }
 
 function* redactPieces(chunks: Iterable<string>, secrets: readonly string[]): Generator<string> {

@@ -14,7 +14,7 @@ import { formatDuration } from '../../duration.js';
 import type { GateSpec, ResolvedPlan, StepSpec } from '../../plan/types.js';
 import { MIN_SECRET_LENGTH, redactDeep, redactUrl } from '../../redact.js';
 import { EventType } from '../../rollout/events.js';
-import { isTerminal, reduceEvents } from '../../rollout/reduce.js';
+import { applyEvent, createView, isTerminal, type RolloutView } from '../../rollout/reduce.js';
 import type { RolloutEvent, RolloutStatus } from '../../state/types.js';
 import { verifyChain, type ChainVerdict } from '../chain.js';
 import { describeEvent } from './event-text.js';
@@ -213,17 +213,27 @@ function chainResult(events: readonly RolloutEvent[]): ChainResult {
  */
 const MAYBE_SECRET_RE = /:\/\/|password|passwd|secret|token|auth(?!or(?!i[sz]ation))|api[-_]?key|cookie|credential/i;
 
+/** One event as it may be shown, and whether redaction changed it. `usable`: secrets long enough to mask. */
+function redactEvent(event: RolloutEvent, usable: readonly string[]): { event: RolloutEvent; changed: boolean } {
+  const text = JSON.stringify(event);
+  if (!MAYBE_SECRET_RE.test(text) && !usable.some((secret) => text.includes(secret) || text.includes(encodeURIComponent(secret)))) return { event, changed: false };
+  const redacted = redactDeep(event, usable);
+  // redactDeep keeps key order, so a plain stringify tells whether anything was masked.
+  return { event: redacted, changed: JSON.stringify(redacted) !== text };
+}
+
+function usableSecrets(secrets: readonly string[]): string[] {
+  return secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+}
+
 /** The events as they may be shown: redacted, plus the seqs whose content redaction changed. */
 export function redactEvents(events: readonly RolloutEvent[], secrets: readonly string[] = []): { events: RolloutEvent[]; changed: number[] } {
-  const usable = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+  const usable = usableSecrets(secrets);
   const changed: number[] = [];
   const shown = events.map((event) => {
-    const text = JSON.stringify(event);
-    if (!MAYBE_SECRET_RE.test(text) && !usable.some((secret) => text.includes(secret) || text.includes(encodeURIComponent(secret)))) return event;
-    const redacted = redactDeep(event, usable);
-    // redactDeep keeps key order, so a plain stringify tells whether anything was masked.
-    if (JSON.stringify(redacted) !== text) changed.push(event.seq);
-    return redacted;
+    const result = redactEvent(event, usable);
+    if (result.changed) changed.push(event.seq);
+    return result.event;
   });
   return { events: shown, changed };
 }
@@ -250,67 +260,78 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
   const chain: ChainResult = options.chain ?? chainResult(rawEvents);
   const secrets = options.secrets ?? [];
   const { events, changed } = options.redacted ?? redactEvents(rawEvents, secrets);
-  const view = reduceEvents(events);
-  const plan: ResolvedPlan | undefined = view.plan;
-  const started = events.find((e) => e.type === EventType.started)?.data ?? {};
-  const first = events[0];
-  const last = events.at(-1);
-  const startedAt = first?.at ?? null;
-  const lastEventAt = last?.at ?? null;
-  const prometheusUrl = str(started.prometheus) ?? plan?.prometheus?.url ?? null;
+  const summarizer = new RolloutSummarizer(secrets);
+  for (const event of events) summarizer.addShown(event);
+  return summarizer.finish(chain, changed);
+}
 
-  const timeline: TimelineRow[] = [];
-  const weights: Array<{ at: string; weight: number }> = [];
-  const stepStarts = new Map<number, string>();
-  const stepEnds = new Map<number, string>();
-  const approvals: ApprovalRow[] = [];
-  const approvalByKey = new Map<number, ApprovalRow>();
-  const gates = new Map<string, GateReport>();
-  let rollback: RollbackReport | null = null;
-  let abort: RollbackReport['abort'] = null;
-  let currentStep: number | null = null;
-  let currentWeight: number | null = 0;
+/** A gate's report while the log is read: what depends on the plan is settled in finish(). */
+interface GateDraft extends GateReport {
+  /** The severity the last measurement recorded, if any (it wins over the plan's). */
+  measuredSeverity: 'critical' | 'warning' | null;
+  /** The first threshold a measurement recorded. */
+  firstThreshold: string;
+  /** Rows that recorded no threshold: they show the gate's. */
+  unthresholded: MeasurementRow[];
+}
 
-  const planGate = (name: string): GateSpec | undefined => plan?.gates?.find((g) => g.name === name);
-  const gateReport = (name: string): GateReport => {
-    let report = gates.get(name);
-    if (!report) {
-      const spec = planGate(name);
-      report = {
-        name,
-        description: spec?.description ?? null,
-        severity: spec?.severity ?? 'critical',
-        queries: [],
-        // The same words the engine recorded in every measurement of this gate.
-        threshold: spec ? describeThreshold(spec) : '',
-        max: spec?.max ?? null,
-        min: spec?.min ?? null,
-        graphLinks: [],
-        warnings: [],
-        measurements: [],
-        counts: { pass: 0, fail: 0, inconclusive: 0, error: 0 },
-      };
-      gates.set(name, report);
-    }
-    return report;
-  };
-  // Gates in plan order first, so a gate that was never measured still has its section.
-  for (const gate of plan?.gates ?? []) gateReport(gate.name);
+/**
+ * The summary built one event at a time, so a reader can fold events in as it parses them and
+ * keep none of them (a 10,000-event log is summarised without holding the log): `add` redacts
+ * and folds in a raw event, `finish` derives what needs the whole log (the plan's gates and
+ * steps, the outcome) once the chain's verdict is known.
+ */
+export class RolloutSummarizer {
+  private readonly secrets: readonly string[];
+  private readonly usable: string[];
+  private readonly view: RolloutView = createView();
+  private readonly changed: number[] = [];
+  private started: Record<string, unknown> | undefined;
+  private startedAt: string | null = null;
+  private lastEventAt: string | null = null;
+  private readonly timeline: TimelineRow[] = [];
+  private readonly weights: Array<{ at: string; weight: number }> = [];
+  private readonly stepStarts = new Map<number, string>();
+  private readonly stepEnds = new Map<number, string>();
+  private readonly approvals: ApprovalRow[] = [];
+  private readonly approvalByKey = new Map<number, ApprovalRow>();
+  private readonly gates = new Map<string, GateDraft>();
+  private rollback: RollbackReport | null = null;
+  private abort: RollbackReport['abort'] = null;
+  private currentStep: number | null = null;
+  private currentWeight: number | null = 0;
 
-  for (const event of events) {
+  constructor(secrets: readonly string[] = []) {
+    this.secrets = secrets;
+    this.usable = usableSecrets(secrets);
+  }
+
+  /** Folds in one event as read: redacted first, so nothing derived from it holds a secret. */
+  add(raw: RolloutEvent): void {
+    const { event, changed } = redactEvent(raw, this.usable);
+    if (changed) this.changed.push(raw.seq);
+    this.addShown(event);
+  }
+
+  /** Folds in one event already redacted (see redactEvents). */
+  addShown(event: RolloutEvent): void {
+    applyEvent(this.view, event);
+    this.startedAt ??= event.at;
+    this.lastEventAt = event.at;
     const d = event.data;
+    if (event.type === EventType.started) this.started ??= d;
     if (event.type === EventType.stepStarted) {
-      currentStep = num(d.step);
-      if (currentStep !== null && !stepStarts.has(currentStep)) stepStarts.set(currentStep, event.at);
+      this.currentStep = num(d.step);
+      if (this.currentStep !== null && !this.stepStarts.has(this.currentStep)) this.stepStarts.set(this.currentStep, event.at);
     }
     if (event.type === EventType.measurement) {
-      const report = gateReport(str(d.gate) ?? '(unnamed)');
+      const report = this.gateDraft(str(d.gate) ?? '(unnamed)');
       const value = num(d.value);
       const query = str(d.query) ?? '';
       if (query && !report.queries.includes(query)) report.queries.push(query);
-      const threshold = str(d.threshold) ?? report.threshold;
-      if (!report.threshold) report.threshold = threshold;
-      if (d.severity === 'warning' || d.severity === 'critical') report.severity = d.severity;
+      const recorded = str(d.threshold);
+      if (recorded !== null && !report.firstThreshold) report.firstThreshold = recorded;
+      if (d.severity === 'warning' || d.severity === 'critical') report.measuredSeverity = d.severity;
       const row: MeasurementRow = {
         seq: event.seq,
         at: event.at,
@@ -321,41 +342,64 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
         value,
         rawValue: value === null && d.value !== null && d.value !== undefined ? String(d.value) : null,
         verdict: asVerdict(d.verdict),
-        threshold,
+        threshold: recorded ?? '',
         reason: str(d.reason) ?? '',
         query,
         warnings: Array.isArray(d.warnings) ? d.warnings.filter((w): w is string => typeof w === 'string') : [],
       };
+      if (recorded === null) report.unthresholded.push(row);
       for (const warning of row.warnings) if (!report.warnings.includes(warning)) report.warnings.push(warning);
       report.measurements.push(row);
       report.counts[row.verdict] += 1;
       // Passing measurements are in the gate sections; the timeline keeps what changed the course.
-      if (row.verdict === 'pass') continue;
+      if (row.verdict === 'pass') return;
     }
+    this.fold(event);
+    this.timeline.push({
+      seq: event.seq,
+      at: event.at,
+      step: event.type === EventType.measurement ? stepNumber(d.step) : this.currentStep === null ? null : this.currentStep + 1,
+      weight: num(d.weight) ?? this.currentWeight,
+      event: event.type,
+      detail: describeEvent(event),
+    });
+  }
+
+  private gateDraft(name: string): GateDraft {
+    let report = this.gates.get(name);
+    if (!report) {
+      report = { name, description: null, severity: 'critical', queries: [], threshold: '', max: null, min: null, graphLinks: [], warnings: [], measurements: [], counts: { pass: 0, fail: 0, inconclusive: 0, error: 0 }, measuredSeverity: null, firstThreshold: '', unthresholded: [] };
+      this.gates.set(name, report);
+    }
+    return report;
+  }
+
+  private fold(event: RolloutEvent): void {
+    const d = event.data;
     switch (event.type) {
       case EventType.weightApplied:
         if (d.ok === true && num(d.weight) !== null) {
-          currentWeight = num(d.weight);
-          weights.push({ at: event.at, weight: currentWeight! });
+          this.currentWeight = num(d.weight);
+          this.weights.push({ at: event.at, weight: this.currentWeight! });
         }
         break;
       case EventType.stepCompleted: {
         const step = num(d.step);
-        if (step !== null) stepEnds.set(step, event.at);
+        if (step !== null) this.stepEnds.set(step, event.at);
         break;
       }
       case EventType.approvalRequested: {
         const row: ApprovalRow = { step: (num(d.step) ?? 0) + 1, requestedAt: event.at, reason: str(d.reason) ?? '', planned: d.planned === true, decision: null, by: null, decidedAt: null, comment: null };
-        approvals.push(row);
-        approvalByKey.set(event.seq, row);
+        this.approvals.push(row);
+        this.approvalByKey.set(event.seq, row);
         break;
       }
       case EventType.approvalGranted: {
         const key = num(d.key);
-        let row = key !== null ? approvalByKey.get(key) : undefined;
+        let row = key !== null ? this.approvalByKey.get(key) : undefined;
         if (!row) {
           row = { step: (num(d.step) ?? 0) + 1, requestedAt: event.at, reason: '', planned: false, decision: null, by: null, decidedAt: null, comment: null };
-          approvals.push(row);
+          this.approvals.push(row);
         }
         row.decision = d.decision === 'rollback' ? 'rollback' : 'approve';
         row.by = str(d.by);
@@ -364,10 +408,10 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
         break;
       }
       case EventType.abortRequested:
-        abort ??= { by: str(d.by) ?? 'unknown', reason: str(d.reason) ?? '', severity: str(d.severity), at: event.at };
+        this.abort ??= { by: str(d.by) ?? 'unknown', reason: str(d.reason) ?? '', severity: str(d.severity), at: event.at };
         break;
       case EventType.rollbackStarted:
-        rollback ??= {
+        this.rollback ??= {
           trigger: str(d.trigger) ?? 'unknown',
           reason: str(d.reason) ?? 'rollback',
           by: str(d.by),
@@ -383,96 +427,110 @@ export function summarizeRollout(rawEvents: readonly RolloutEvent[], options: Su
         };
         break;
       case EventType.verification:
-        if (rollback) rollback.verified = d.passed === true;
+        if (this.rollback) this.rollback.verified = d.passed === true;
         break;
       case EventType.rolledBack:
-        if (rollback) {
-          rollback.endedAt = event.at;
-          rollback.incomplete = Array.isArray(d.incomplete) ? d.incomplete.map(String) : [];
+        if (this.rollback) {
+          this.rollback.endedAt = event.at;
+          this.rollback.incomplete = Array.isArray(d.incomplete) ? d.incomplete.map(String) : [];
         }
         break;
       case EventType.rollbackFailed:
-        if (rollback) rollback.failed = str(d.reason) ?? 'rollback failed';
+        if (this.rollback) this.rollback.failed = str(d.reason) ?? 'rollback failed';
         break;
       default:
         break;
     }
-    timeline.push({
-      seq: event.seq,
-      at: event.at,
-      step: event.type === EventType.measurement ? stepNumber(d.step) : currentStep === null ? null : currentStep + 1,
-      weight: num(d.weight) ?? currentWeight,
-      event: event.type,
-      detail: describeEvent(event),
-    });
   }
-  if (rollback) (rollback as RollbackReport).abort = abort;
 
-  const endDate = lastEventAt ? new Date(lastEventAt) : new Date(0);
-  const startDate = startedAt ? new Date(startedAt) : endDate;
-  for (const gate of gates.values()) {
-    if (gate.queries.length === 0) {
+  /** The summary of everything added, with the chain's verdict. `changed` overrides the seqs redaction changed. */
+  finish(chain: ChainResult, changed: number[] = this.changed): ReportSummary {
+    const { view } = this;
+    const plan: ResolvedPlan | undefined = view.plan;
+    const started = this.started ?? {};
+    const { startedAt, lastEventAt, rollback } = this;
+    const prometheusUrl = str(started.prometheus) ?? plan?.prometheus?.url ?? null;
+    const planGate = (name: string): GateSpec | undefined => plan?.gates?.find((g) => g.name === name);
+
+    // Gates in plan order first, so a gate that was never measured still has its section.
+    const ordered: GateDraft[] = [];
+    for (const gate of plan?.gates ?? []) if (!ordered.some((g) => g.name === gate.name)) ordered.push(this.gateDraft(gate.name));
+    for (const gate of this.gates.values()) if (!ordered.includes(gate)) ordered.push(gate);
+
+    const endDate = lastEventAt ? new Date(lastEventAt) : new Date(0);
+    const startDate = startedAt ? new Date(startedAt) : endDate;
+    const gates: GateReport[] = ordered.map((draft) => {
+      const { measuredSeverity, firstThreshold, unthresholded, ...gate } = draft;
       const spec = planGate(gate.name);
-      if (spec) gate.queries.push(spec.query);
-    }
-    if (prometheusUrl) {
-      gate.graphLinks = gate.queries.flatMap((query) => {
-        const url = prometheusGraphUrl(prometheusUrl, query, startDate, endDate);
-        return url ? [{ query, url }] : [];
-      });
-    }
+      gate.description = spec?.description ?? null;
+      gate.severity = measuredSeverity ?? spec?.severity ?? 'critical';
+      // The same words the engine recorded in every measurement of this gate.
+      gate.threshold = (spec ? describeThreshold(spec) : '') || firstThreshold;
+      gate.max = spec?.max ?? null;
+      gate.min = spec?.min ?? null;
+      for (const row of unthresholded) row.threshold = gate.threshold;
+      if (gate.queries.length === 0 && spec) gate.queries.push(spec.query);
+      if (prometheusUrl) {
+        gate.graphLinks = gate.queries.flatMap((query) => {
+          const url = prometheusGraphUrl(prometheusUrl, query, startDate, endDate);
+          return url ? [{ query, url }] : [];
+        });
+      }
+      return gate;
+    });
+    if (rollback) rollback.abort = this.abort;
+
+    const failureLimit = typeof plan?.analysis?.failureLimit === 'number' ? plan.analysis.failureLimit : 0;
+    const steps: StepReport[] = (plan?.steps ?? []).map((step: StepSpec) => {
+      const startedStep = this.stepStarts.get(step.index) ?? null;
+      const ended = this.stepEnds.get(step.index) ?? null;
+      let result: StepReport['result'] = 'not reached';
+      if (ended) result = 'completed';
+      else if (startedStep) {
+        // As the engine counts: a gate fails a step when its critical failures exceed failureLimit.
+        const failed = gates.some((g) => g.severity === 'critical' && exceedsFailureLimit(g.measurements.filter((m) => m.phase === 'bake' && m.step === step.index + 1), failureLimit));
+        result = failed ? 'failed' : rollback ? 'rolled back' : 'running';
+      }
+      // The plan snapshot is data from the log: numbers are forced to numbers, so nothing in it can become markup.
+      const finite = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : Number.NaN);
+      return { number: finite(step.index) + 1, weight: finite(step.weight), bakeMs: finite(step.bakeMs), approval: step.approval === true, gates: Array.isArray(step.gates) ? step.gates.map(String) : [], startedAt: startedStep, endedAt: ended, result };
+    });
+
+    const status = view.status;
+    const summary: ReportSummary = {
+      rolloutId: view.rolloutId,
+      service: view.service || plan?.service || '',
+      planName: str(started.planName) ?? plan?.name ?? null,
+      planFile: str(started.planFile) ?? plan?.file ?? null,
+      planSha256: str(started.planSha256) ?? plan?.sha256 ?? null,
+      toolVersion: str(started.toolVersion),
+      operator: str(started.operator),
+      stateStore: str(started.stateStore),
+      prometheusUrl,
+      dryRun: started.dryRun === true,
+      policy: policyFromStarted(started),
+      failureLimit,
+      status,
+      stillRunning: !isTerminal(status),
+      outcome: '',
+      reason: view.reason ?? null,
+      startedAt,
+      lastEventAt,
+      durationMs: startedAt && lastEventAt ? Date.parse(lastEventAt) - Date.parse(startedAt) : null,
+      finalWeight: view.weight,
+      chain,
+      steps,
+      gates,
+      timeline: this.timeline,
+      weights: this.weights,
+      approvals: this.approvals,
+      rollback,
+      redactedEvents: changed,
+    };
+    summary.outcome = outcomeSentence(summary, view.step);
+    // Last line of defence: the secrets by value, in every string derived above.
+    return this.secrets.length > 0 ? redactDeep(summary, this.secrets) : summary;
   }
-
-  const failureLimit = typeof plan?.analysis?.failureLimit === 'number' ? plan.analysis.failureLimit : 0;
-  const steps: StepReport[] = (plan?.steps ?? []).map((step: StepSpec) => {
-    const startedStep = stepStarts.get(step.index) ?? null;
-    const ended = stepEnds.get(step.index) ?? null;
-    let result: StepReport['result'] = 'not reached';
-    if (ended) result = 'completed';
-    else if (startedStep) {
-      // As the engine counts: a gate fails a step when its critical failures exceed failureLimit.
-      const failed = [...gates.values()].some((g) => g.severity === 'critical' && exceedsFailureLimit(g.measurements.filter((m) => m.phase === 'bake' && m.step === step.index + 1), failureLimit));
-      result = failed ? 'failed' : rollback ? 'rolled back' : 'running';
-    }
-    // The plan snapshot is data from the log: numbers are forced to numbers, so nothing in it can become markup.
-    const finite = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : Number.NaN);
-    return { number: finite(step.index) + 1, weight: finite(step.weight), bakeMs: finite(step.bakeMs), approval: step.approval === true, gates: Array.isArray(step.gates) ? step.gates.map(String) : [], startedAt: startedStep, endedAt: ended, result };
-  });
-
-  const status = view.status;
-  const summary: ReportSummary = {
-    rolloutId: view.rolloutId,
-    service: view.service || plan?.service || '',
-    planName: str(started.planName) ?? plan?.name ?? null,
-    planFile: str(started.planFile) ?? plan?.file ?? null,
-    planSha256: str(started.planSha256) ?? plan?.sha256 ?? null,
-    toolVersion: str(started.toolVersion),
-    operator: str(started.operator),
-    stateStore: str(started.stateStore),
-    prometheusUrl,
-    dryRun: started.dryRun === true,
-    policy: policyFromStarted(started),
-    failureLimit,
-    status,
-    stillRunning: !isTerminal(status),
-    outcome: '',
-    reason: view.reason ?? null,
-    startedAt,
-    lastEventAt,
-    durationMs: startedAt && lastEventAt ? Date.parse(lastEventAt) - Date.parse(startedAt) : null,
-    finalWeight: view.weight,
-    chain,
-    steps,
-    gates: [...gates.values()],
-    timeline,
-    weights,
-    approvals,
-    rollback,
-    redactedEvents: changed,
-  };
-  summary.outcome = outcomeSentence(summary, view.step);
-  // Last line of defence: the secrets by value, in every string derived above.
-  return secrets.length > 0 ? redactDeep(summary, secrets) : summary;
 }
 
 /** The first thing a reader sees: what happened, in one sentence. */
