@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { statusWords } from '../lib/rollout/status-words.js';
 import { ExitCode, TamperedError, UsageError } from '../lib/errors.js';
 import { REPORT_FORMATS, type ReportFormat } from '../lib/evidence/report/render.js';
 import { toChainResult, type ChainResult, type ReportSummary } from '../lib/evidence/report/summary.js';
@@ -58,7 +59,7 @@ async function writeReport(ctx: CommandContext, chunks: Iterable<string>, summar
   if (ctx.global.json) {
     ctx.ui.json({ rolloutId: summary.rolloutId, format, out: outFile, bytes, status: summary.status, stillRunning: summary.stillRunning, chainIntact: summary.chain.intact, ...chainFields(chain) });
   } else {
-    ctx.ui.success(`${format} report of ${summary.rolloutId} (${summary.stillRunning ? 'still running' : summary.status}) written to ${options.out}`);
+    ctx.ui.success(`${format} report of ${summary.rolloutId} (${summary.stillRunning ? 'still running' : statusWords(summary.status)}) written to ${options.out}`);
   }
   if (summary.stillRunning) ctx.ui.warn(`rollout ${summary.rolloutId} is still running: the report says so on top`);
   return chainExit(ctx, chain, summary.rolloutId, true);

@@ -32,7 +32,7 @@ export async function run(ctx: CommandContext, input: RollbackInput): Promise<nu
     if (view.status === 'promoted') throw new UsageError(`rollout ${rolloutId} was already promoted; rollback applies to unfinished rollouts`, 'to revert a promoted version, roll out the previous one');
     if (view.status === 'rolled_back' && finished) {
       ctx.ui.success(`rollout ${rolloutId} is already rolled back`);
-      if (ctx.ui.mode === 'json') ctx.ui.json({ rolloutId, service: view.service, status: view.status, step: view.step, weight: view.weight });
+      if (ctx.ui.mode === 'json') ctx.ui.json({ rolloutId, service: view.service, status: view.status, ...stepFields(view.step), weight: view.weight });
       return 0;
     }
     if (view.status === 'rolled_back') ctx.ui.warn(`the rollback of ${rolloutId} ended incomplete (${view.rollback?.incomplete.join('; ')}): retrying what failed`);

@@ -74,4 +74,15 @@ describe('Prometheus unreachable', () => {
     expect(json.code).toBe(3);
     expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1, error: { kind: 'provider', message: `cannot reach Prometheus at ${dead}/ (ECONNREFUSED): the rollout was not started, nothing was changed` } });
   });
+
+  it('gate check and plan backtest say the plan\'s warnings first too (unused --set, short bake), exit code unchanged', async () => {
+    for (const args of [['gate', 'check', plan], ['plan', 'backtest', plan, '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-01T01:00:00Z']]) {
+      const run = await runCli([...args, '--prometheus', dead, '--set', 'verison=v3']);
+      expect(run.code, run.stderr).toBe(3);
+      expect(stderrMessages(run.stderr, 'warn').slice(0, 2)).toEqual([
+        `${plan}: warning: --set verison=...: the plan uses no var "verison" (did you mean "version"?); the value is ignored`,
+        expect.stringMatching(/:\d+:\d+: warning: steps\[0\]\.bake: the 1s bake of step 1 \(weight 10%\) is shorter than the analysis interval \(2s\)/),
+      ]);
+    }
+  });
 });
