@@ -22,10 +22,11 @@ const readLog = (name: string): RolloutEvent[] =>
     .map((line) => JSON.parse(line) as RolloutEvent);
 const rolledBack = readLog('rolled-back-gate.ndjson');
 const promoted = readLog('promoted.ndjson');
+const approved = readLog('approved.ndjson');
 
 beforeAll(async () => {
   const store = new FileStateStore(join(dir, 'state'));
-  for (const [events, service, status, weight] of [[rolledBack, 'checkout', 'rolled_back', 0], [promoted, 'search', 'promoted', 100]] as const) {
+  for (const [events, service, status, weight] of [[rolledBack, 'checkout', 'rolled_back', 0], [promoted, 'search', 'promoted', 100], [approved, 'cart', 'promoted', 100]] as const) {
     const first = events[0]!;
     await store.createRollout({ rolloutId: first.rolloutId, service, planName: 'p', planFile: 'p.yaml', planSha256: '0'.repeat(64), status, step: 0, weight, createdAt: first.at, updatedAt: events.at(-1)!.at });
     for (const event of events) await store.appendEvent(event);
@@ -50,11 +51,20 @@ describe('step numbers in machine output', () => {
       [
         [id, 2, 1, 3],
         [promoted[0]!.rolloutId, 3, 2, 3],
+        [approved[0]!.rolloutId, 2, 1, 2],
       ].sort(),
     );
     // The recorded log is untouched: it still verifies.
     const verify = await runCli(['evidence', 'verify', id, '--state', state]);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
+
+  it('rollout approve --json: the approved step as people read it (the log recorded index 0)', async () => {
+    const id = approved[0]!.rolloutId;
+    expect(approved.find((e) => e.type === 'approval.decided')!.data.step).toBe(0);
+    const run = await runCli(['rollout', 'approve', id, '--json', '--state', state]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ rolloutId: id, alreadyApproved: true, step: 1, stepIndex: 0 });
   });
 
   it('serve /metrics: rollgate_rollout_step is the 1-based step, as rollout status shows it', async () => {
