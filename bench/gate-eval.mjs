@@ -126,7 +126,7 @@ function planYaml(prometheusUrl, gates) {
       traffic: { exec: ['true', '{{weight}}'], timeout: '5s' },
       analysis: { interval: '30s' },
       gates: gates.map((g) => g.spec),
-      steps: [{ weight: 10, bake: '1m' }, { weight: 100, bake: '1m' }],
+      steps: [{ weight: 10, bake: '10m' }, { weight: 100, bake: '10m' }], // as long as the longest `for`, so the plan draws no warning
     },
     null,
     2,

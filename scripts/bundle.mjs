@@ -21,6 +21,22 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
+/**
+ * commander requires node:child_process at load, for executable subcommands, which rollgate does
+ * not have; loading it pulls in net, dgram and the process wrappers (~3 ms per start). commander
+ * gets a stand-in that requires the real module on first use.
+ */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(build) {
+    build.onResolve({ filter: /^node:child_process$/ }, (args) => (args.importer.includes('/node_modules/commander/') ? { path: 'lazy-child-process', namespace: 'rollgate-lazy' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'rollgate-lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_target, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/bundle`;
 rmSync(outdir, { recursive: true, force: true });
@@ -37,9 +53,12 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   // Loaded only by the commands that use them; several are CommonJS with optional requires, some ESM only.
-  external: ['ioredis', 'axios', 'fastify', '@inquirer/prompts', 'ora', 'prom-client', '@grafana/grafana-foundation-sdk', 'execa', 'luxon', 'croner', 'playwright-core', 'cli-table3'],
+  // axios is bundled: every gate check and rollout sends its queries with it, and loaded from
+  // node_modules it costs ~60 ESM files plus its CommonJS dependencies at each start.
+  external: ['ioredis', 'fastify', '@inquirer/prompts', 'ora', 'prom-client', '@grafana/grafana-foundation-sdk', 'execa', 'luxon', 'croner', 'playwright-core', 'cli-table3'],
   // import.meta does not exist in CommonJS: the bundle's own URL stands in for it.
   define: { 'import.meta.url': '__rollgateBundleUrl' },
+  plugins: [lazyChildProcessForCommander],
   banner: { js: "const __rollgateBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 

@@ -2,12 +2,13 @@
 /**
  * Writes dist/bundle/cli.cache: V8's compiled code for the bundle, after running in one process
  * the commands whose start-up matters most in CI steps (help, plan validate and show of
- * the rollout playbooks). Not more: V8 reads the whole cache at every start, so code few
+ * the rollout playbooks, gate check). Not more: V8 reads the whole cache at every start, so code few
  * commands use (SLA loaders, JSON Schema) is left to compile when used. Run by scripts/bundle.mjs right after the bundle is built, in a fresh `node` with
  * default flags, because V8 only accepts a cache made under the same version and flags.
  * Output of the warm-up commands goes nowhere; they read only the repository's playbooks.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { compileBundle } from '../bin/bundle-loader.mjs';
@@ -31,4 +32,22 @@ const runs = [
   ['--json', 'plan', 'show', 'playbooks/canary-standard.yaml'],
 ];
 for (const argv of runs) await main(argv, { streams, env, cwd: root });
+
+// gate check, the call CI steps make most, against a stand-in for Prometheus on loopback that
+// answers every query with one sample: this compiles the query path (axios, response checks,
+// evaluation) into the cache. Nothing leaves this machine.
+const prometheus = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => {
+    const now = Date.now() / 1_000;
+    const data = request.url?.includes('query_range')
+      ? { resultType: 'matrix', result: [{ metric: {}, values: [[now - 60, '0.01'], [now, '0.01']] }] }
+      : { resultType: 'vector', result: [{ metric: {}, value: [now, '0.01'] }] };
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data }));
+  });
+});
+await new Promise((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
+const prometheusUrl = `http://127.0.0.1:${prometheus.address().port}`;
+for (const json of [[], ['--json']]) await main([...json, 'gate', 'check', 'playbooks/canary-standard.yaml', '--prometheus', prometheusUrl], { streams, env, cwd: root });
+prometheus.close();
 writeFileSync(`${root}dist/bundle/cli.cache`, script.createCachedData());
