@@ -38,13 +38,14 @@ const CONCURRENCY = 8;
 
 /**
  * Maximum ratios (medians). CLI: rollgate's process against a bare Node process doing the same
- * requests — 1.4–1.6× here (module loading, plan validation with PromQL parsing, output); 2.5
- * leaves room for a loaded machine and fails a clear regression such as the ~0.5 s of eager
- * imports. Library: measureGates() against bare fetch() in the same warm process — 0.8–1.05× here
- * (the work is Prometheus'); 2 allows for axios vs undici and the evaluation, and fails when the
- * query path grows real overhead (queries serialised instead of 8 at a time, retries, ...).
+ * requests with fetch(): issue 11's target, 1.25×. Measured 1.15× once axios was bundled and the
+ * query path compiled into the build's code cache (1.4–1.8× before: loading axios from
+ * node_modules alone cost ~60 ESM files). Library: measureGates() against bare fetch() in the same
+ * warm process — 0.75–1.05× here (the work is Prometheus'); 2 allows for axios vs undici and the
+ * evaluation, and fails when the query path grows real overhead (queries serialised instead of 8
+ * at a time, retries, ...).
  */
-export const LIMITS = { cli: 2.5, library: 2 };
+export const LIMITS = { cli: 1.25, library: 2 };
 
 const DURATION_S = 30 * 60;
 const SCRAPE_S = 15;

@@ -10,7 +10,7 @@
  * below) and `promtool --version`.
  *
  * Prints one JSON line per comparison: {"bench":"startup.version",...} and {"bench":"startup.validate",...}.
- * Limits: see LIMITS below and bench/README.md.
+ * Limits: NODE_LIMITS below (the promtool comparison is context, not judged) and bench/README.md.
  */
 import { join } from 'node:path';
 import { BIN, ROOT, emit, log, median, onPath, round, timeRuns } from './support.mjs';
@@ -18,21 +18,13 @@ import { BIN, ROOT, emit, log, median, onPath, round, timeRuns } from './support
 const RUNS = Number(process.env.ROLLGATE_BENCH_STARTUP_RUNS ?? 20);
 
 /**
- * Maximum ratio rollgate / promtool-check-rules (medians). Node's own start-up (`node -e 0`) alone
- * is already 1.2–1.4× promtool's whole check on this machine, so a Node CLI cannot get near 1×.
- * Measured here: --version 1.9–2.2×, plan validate 4.9–5.6× (the schema and the PromQL parser
- * load). The limits leave ~40% for a loaded shared machine and fail on a clear start-up
- * regression: importing every command module, axios, ioredis, inquirer and ora eagerly costs about
- * half a second (docs/architecture: lazy imports), i.e. +4–5× on either ratio.
- */
-export const LIMITS = { version: 3, validate: 7 };
-
-/**
  * Issue 11's targets against Node's own start-up (`node -e 0`, measured in the same run): the part
- * of each call that is rollgate's. Measured after bundling (scripts/bundle.mjs): --version
- * 1.28–1.39×, plan validate 2.9–3.5× — validate does not meet 2× yet (see bench/README.md: what
- * is left is compiling ~180 KB of bundled JS without a compile cache on Node 20, building the
- * zod schemas and deserialising the PromQL parser tables).
+ * of each call that is rollgate's. These are the judged limits. The comparison with promtool is
+ * printed for context only: Node's own start-up is 2–2.5× promtool's whole `check rules` on this
+ * machine (54 ms against 22 ms idle), so a ratio to promtool measures Node more than rollgate.
+ * Measured (idle machine, one CommonJS bundle with the build's V8 code cache, see
+ * scripts/bundle.mjs): --version 1.1–1.15× (answered before the CLI loads), plan validate
+ * 1.9–2.05×. Before: ~200 ESM files 3.4–3.7× for validate, ESM chunks 2.9×.
  */
 export const NODE_LIMITS = { version: 1.3, validate: 2 };
 
@@ -70,8 +62,7 @@ async function main() {
       floorMs: round(floor, 1),
       floor: 'promtool check rules bench/fixtures/canary-rules.yaml',
       ratio: round(ratio),
-      maxRatio: LIMITS[name],
-      ok: ratio <= LIMITS[name],
+      judged: false,
       runs: RUNS,
       tool,
       ...context,
