@@ -59,6 +59,8 @@ const NAME_KEYWORDS = new Set<TokenType>(['IDENTIFIER', 'METRIC_IDENTIFIER', 'BY
 const LABEL_TOKENS = new Set<TokenType>([
   'IDENTIFIER', 'METRIC_IDENTIFIER', 'BOOL', 'BY', 'GROUP_LEFT', 'GROUP_RIGHT', 'IGNORING', 'LAND', 'LOR', 'LUNLESS', 'OFFSET', 'ON', 'START', 'END', 'ATAN2', ...AGGREGATORS,
 ]);
+/** Tokens an expression can start with (what may follow an operator, a comma or `group_left`). */
+const EXPRESSION_START = new Set<TokenType>(['NUMBER', 'STRING', 'LEFT_PAREN', 'LEFT_BRACE', 'ADD', 'SUB', ...NAME_KEYWORDS]);
 const PARAM_AGGREGATORS = new Set<TokenType>(['TOPK', 'BOTTOMK', 'COUNT_VALUES', 'QUANTILE', 'LIMITK', 'LIMIT_RATIO']);
 const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
 const DURATION_UNIT_MS = [31_536_000_000, 604_800_000, 86_400_000, 3_600_000, 60_000, 1_000, 1];
@@ -190,7 +192,8 @@ class Parser {
       if (group === 'GROUP_LEFT' || group === 'GROUP_RIGHT') {
         this.consume();
         result.card = group === 'GROUP_LEFT' ? 'many-to-one' : 'one-to-many';
-        if (this.peek().type === 'LEFT_PAREN') result.include = this.groupingLabels();
+        // The label list is optional: an expression may follow at once; anything else is a bad list.
+        if (!EXPRESSION_START.has(this.peek().type) || this.peek().type === 'LEFT_PAREN') result.include = this.groupingLabels();
       }
     }
     return result;
@@ -220,7 +223,7 @@ class Parser {
   private primary(): Expr {
     const token = this.peek();
     if (token.type === 'NUMBER') {
-      this.consume();
+      this.number(this.consume());
       return { kind: 'number', pos: token.pos };
     }
     if (token.type === 'STRING') {
@@ -278,8 +281,10 @@ class Parser {
       }
       if (token.type !== 'COMMA') this.unexpected();
       this.consume();
-      if (this.peek().type === 'RIGHT_PAREN') {
+      // Prometheus takes a comma not followed by an argument as a trailing one, whatever follows.
+      if (!EXPRESSION_START.has(this.peek().type)) {
         this.semantic(token.pos, 'trailing commas not allowed in function call args');
+        if (this.peek().type !== 'RIGHT_PAREN') this.unexpected();
         this.consume();
         return args;
       }
@@ -386,6 +391,14 @@ class Parser {
     }
   }
 
+  /** A NUMBER token as Prometheus reads it (strconv: out of range or malformed is an error). */
+  private number(token: Token): void {
+    if (/^[+-]?(?:inf|nan)$/i.test(token.val)) return;
+    const value = Number(token.val);
+    if (Number.isNaN(value)) this.semantic(token.pos, `error parsing number: strconv.ParseFloat: parsing "${token.val}": invalid syntax`);
+    else if (!Number.isFinite(value)) this.semantic(token.pos, `error parsing number: strconv.ParseFloat: parsing "${token.val}": value out of range`);
+  }
+
   /** A DURATION token as Prometheus reads it (model.ParseDuration, then "greater than 0"), in ms. */
   private duration(token: Token): number {
     const match = token.val === '0' ? [] : DURATION_RE.exec(token.val);
@@ -461,7 +474,7 @@ class Parser {
     } else {
       if (token.type === 'ADD' || token.type === 'SUB') this.consume();
       if (this.peek().type !== 'NUMBER') this.unexpected('@', 'timestamp');
-      this.consume();
+      this.number(this.consume());
     }
     const target = this.modifierTarget(expr, '@');
     if (target?.at) this.semantic(expr.pos, '@ <timestamp> may not be set multiple times');
