@@ -2,7 +2,7 @@
 /**
  * Bundles the CLI for start-up speed (`npm run build` runs it after tsc) into one CommonJS file,
  * dist/bundle/cli.cjs, then has scripts/warm-code-cache.mjs write V8's code cache for it
- * (dist/bundle/cli.cache); bin/rollgate runs the bundle with that cache (bin/bundle-loader.mjs).
+ * (dist/bundle/cli.cache, and plan.cache for plan validate/show); bin/rollgate runs the bundle with that cache (bin/bundle-loader.mjs).
  *
  * Measured on Node 20 (no module.enableCompileCache there), `plan validate` of a playbook: ~200
  * tsc ESM files 410–460 ms before any bundling; esbuild ESM chunks ~1.4× faster, still mostly V8
@@ -78,4 +78,4 @@ if (replaced === 0 || left) throw new Error(`bundle: ${left ? `an import() the b
 writeFileSync(bundleFile, rewritten);
 
 // A fresh process with default flags: V8 refuses a cache made under other flags.
-execFileSync(process.execPath, [`${root}scripts/warm-code-cache.mjs`], { stdio: 'inherit' });
+for (const group of ['cli', 'plan']) execFileSync(process.execPath, [`${root}scripts/warm-code-cache.mjs`, group], { stdio: 'inherit' });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Writes dist/bundle/cli.cache: V8's compiled code for the bundle, after running in one process
+ * Writes dist/bundle/<group>.cache (cli.cache, plan.cache): V8's compiled code for the bundle, after running in one process
  * the commands whose start-up matters most in CI steps (help, plan validate and show of
  * the rollout playbooks, gate check). Not more: V8 reads the whole cache at every start, so code few
  * commands use (SLA loaders, JSON Schema) is left to compile when used. Run by scripts/bundle.mjs right after the bundle is built, in a fresh `node` with
@@ -11,7 +11,11 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { compileBundle } from '../bin/bundle-loader.mjs';
+import { cacheFile, compileBundle } from '../bin/bundle-loader.mjs';
+
+// `plan` or `cli`: see cacheGroup() in bin/bundle-loader.mjs. One process per group, because a
+// cache holds everything compiled in its process so far.
+const group = process.argv[2] ?? 'cli';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const file = `${root}dist/bundle/cli.cjs`;
@@ -22,16 +26,18 @@ const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 const streams = { stdout: sink(), stderr: sink(), stdin: process.stdin };
 const env = { ...process.env, CI: '1', NO_COLOR: '1' };
 const playbooks = readdirSync(`${root}playbooks`).filter((name) => name.endsWith('.yaml') && !name.startsWith('sla-') && name !== 'org-policy.yaml').map((name) => `playbooks/${name}`);
-const runs = [
-  ['--help'],
-  ['rollout', 'run', '--help'],
-  ['gate', 'check', '--help'],
+const planRuns = [
   ['plan', 'validate', ...playbooks],
   ['--json', 'plan', 'validate', ...playbooks],
   ['plan', 'show', 'playbooks/canary-standard.yaml'],
   ['--json', 'plan', 'show', 'playbooks/canary-standard.yaml'],
 ];
+const runs = group === 'plan' ? planRuns : [['--help'], ['rollout', 'run', '--help'], ['gate', 'check', '--help'], ...planRuns];
 for (const argv of runs) await main(argv, { streams, env, cwd: root });
+if (group === 'plan') {
+  writeFileSync(cacheFile(file, group), script.createCachedData());
+  process.exit(0);
+}
 
 // gate check, the call CI steps make most, against a stand-in for Prometheus on loopback that
 // answers every query with one sample: this compiles the query path (axios, response checks,
@@ -50,4 +56,4 @@ await new Promise((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
 const prometheusUrl = `http://127.0.0.1:${prometheus.address().port}`;
 for (const json of [[], ['--json']]) await main([...json, 'gate', 'check', 'playbooks/canary-standard.yaml', '--prometheus', prometheusUrl], { streams, env, cwd: root });
 prometheus.close();
-writeFileSync(`${root}dist/bundle/cli.cache`, script.createCachedData());
+writeFileSync(cacheFile(file, group), script.createCachedData());

@@ -9,16 +9,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript module without types
-import { compileBundle } from '../../bin/bundle-loader.mjs';
+import { cacheGroup, compileBundle } from '../../bin/bundle-loader.mjs';
 import { CI_ENV, ROOT, runCli } from '../support/cli.js';
 
 const BUNDLE = join(ROOT, 'dist/bundle/cli.cjs');
 
 describe('bundled CLI with the code cache', () => {
-  it('the build wrote a cache that V8 accepts for the bundle it was made from', () => {
-    const cache = readFileSync(join(ROOT, 'dist/bundle/cli.cache'));
-    const { script } = compileBundle(BUNDLE, cache) as { script: { cachedDataRejected?: boolean } };
-    expect(script.cachedDataRejected).toBe(false);
+  it('the build wrote caches that V8 accepts for the bundle they were made from', () => {
+    for (const group of ['cli', 'plan']) {
+      const cache = readFileSync(join(ROOT, `dist/bundle/${group}.cache`));
+      const { script } = compileBundle(BUNDLE, cache) as { script: { cachedDataRejected?: boolean } };
+      expect(script.cachedDataRejected, group).toBe(false);
+    }
+  });
+
+  it('plan validate and show take the plan cache, every other command the general one', () => {
+    const group = cacheGroup as (argv: string[]) => string;
+    expect(group(['plan', 'validate', 'x.yaml'])).toBe('plan');
+    expect(group(['--state', 'file:plan', '--json', 'plan', 'show', 'x.yaml'])).toBe('plan');
+    expect(group(['--prometheus', 'http://p:9090', 'plan', 'validate'])).toBe('plan');
+    expect(group(['plan', 'backtest', 'x.yaml'])).toBe('cli');
+    expect(group(['gate', 'check', 'plan'])).toBe('cli');
+    expect(group(['--help'])).toBe('cli');
   });
 
   it('a cache made for other source is refused, not used', () => {
@@ -34,11 +46,11 @@ describe('bundled CLI with the code cache', () => {
     const withCache = await runCli(args);
     const runCopy = (copy: string) => spawnSync(process.execPath, [join(copy, 'bin/rollgate'), ...args], { cwd: ROOT, env: { ...process.env, ...CI_ENV }, encoding: 'utf8' });
     expect(withCache.code).toBe(0);
-    // A copy of the package without dist/bundle/cli.cache, then without dist/bundle at all.
+    // A copy of the package without the caches, then without dist/bundle at all.
     const copy = mkdtempSync(join(tmpdir(), 'rollgate-nocache-'));
     for (const part of ['bin', 'dist', 'playbooks', 'package.json']) cpSync(join(ROOT, part), join(copy, part), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
-    rmSync(join(copy, 'dist/bundle/cli.cache'));
+    for (const group of ['cli', 'plan']) rmSync(join(copy, `dist/bundle/${group}.cache`));
     const noCache = runCopy(copy);
     rmSync(join(copy, 'dist/bundle'), { recursive: true });
     const unbundled = runCopy(copy);
