@@ -5,7 +5,6 @@
  */
 import { createRequire } from 'node:module';
 import type { parser as LezerParser } from '@prometheus-io/lezer-promql';
-import { PLACEHOLDER_PATTERN } from '../template.js';
 import { checkPromql, promqlRangesMs } from './promql-check.js';
 
 let lezer: typeof LezerParser | undefined;
@@ -80,7 +79,8 @@ function lezerFindsError(query: string): boolean {
 export function templateOffset(template: string, renderedOffset: number, render: (prefix: string) => string): number {
   let templatePos = 0;
   let renderedPos = 0;
-  for (const match of template.matchAll(new RegExp(PLACEHOLDER_PATTERN, 'g'))) {
+  // Sloth's `{{.window}}` counts as a placeholder too (a literal `{{…}}` maps the same either way).
+  for (const match of template.matchAll(/\{\{\s*\.?[A-Za-z_][A-Za-z0-9_.-]*\s*\}\}/g)) {
     const literal = match.index - templatePos;
     if (renderedOffset < renderedPos + literal) break;
     const renderedEnd = render(template.slice(0, match.index + match[0].length)).length;

@@ -29,11 +29,18 @@ export function num(value: unknown): number | undefined {
 /** The sample filled into `{{range}}` to parse a query at load time (any valid range would do). */
 export const RANGE_SAMPLE = '5m';
 
+/** The query as the file spells it, when the checked one was rewritten from it (Sloth's `{{.window}}`). */
+export interface WrittenQuery {
+  text: string;
+  /** The rewrite, which must turn a prefix of `text` into a prefix of the checked query. */
+  toQuery: (text: string) => string;
+}
+
 /**
  * Placeholders known, then PromQL syntax with every placeholder replaced by a sample value.
  * `known` maps each allowed placeholder to its sample.
  */
-export function queryIssues(query: string, path: PathSegment[], known: Readonly<Record<string, string>>): PathIssue[] {
+export function queryIssues(query: string, path: PathSegment[], known: Readonly<Record<string, string>>, written?: WrittenQuery): PathIssue[] {
   const issues: PathIssue[] = [];
   const unknown = placeholdersIn(query).filter((name) => !(name in known));
   for (const name of unknown) {
@@ -44,7 +51,9 @@ export function queryIssues(query: string, path: PathSegment[], known: Readonly<
   const rendered = renderTemplate(query, known);
   const error = findPromqlError(rendered);
   if (!error) return issues;
-  const valueOffset = templateOffset(query, error.offset, (prefix) => renderTemplate(prefix, known));
+  // The offending token's place in the value as written, for its line:col in the file.
+  const source = written ?? { text: query, toQuery: (text: string) => text };
+  const valueOffset = templateOffset(source.text, error.offset, (prefix) => renderTemplate(source.toQuery(prefix), known));
   const needleIndex = error.near ? rendered.slice(0, error.offset).split(error.near).length - 1 : 0;
   issues.push({ path, message: error.message, valueOffset, ...(error.near ? { needle: error.near, needleIndex } : {}) });
   return issues;

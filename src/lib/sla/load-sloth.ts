@@ -100,7 +100,7 @@ function checkSlos(slos: unknown, base: PathSegment[], keys: Keys): PathIssue[] 
       for (const [queryPath, raw] of queries) {
         if (typeof raw !== 'string' || raw === '') continue;
         const query = slothWindowToRange(raw);
-        const found = queryIssues(query, queryPath, { range: RANGE_SAMPLE });
+        const found = queryIssues(query, queryPath, { range: RANGE_SAMPLE }, { text: raw, toQuery: slothWindowToRange });
         issues.push(...found);
         if (found.length === 0) issues.push(...requireRange(query, queryPath, '{{.window}}'));
       }

@@ -87,4 +87,29 @@ describe('PromQL problems point at the offending token in the YAML source', () =
     expect(found.line).toBe(12);
     expect(found.rest).toBe(') by (job)');
   });
+
+  it('a Sloth spec query after {{.window}} placeholders points at the token', async () => {
+    const text = [
+      'version: "prometheus/v1"',
+      'service: "checkout"',
+      'slos:',
+      '  - name: "availability"',
+      '    objective: 99.9',
+      '    sli:',
+      '      events:',
+      '        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))',
+      '        total_query: sum(rate(http_requests_total[{{.window}}])) + rate(y)',
+      '    alerting:',
+      '      name: CheckoutAvailabilityBudgetBurn',
+      '      page_alert: { disable: true }',
+      '      ticket_alert: { disable: true }',
+      '',
+    ].join('\n');
+    const checked = await checkSlaPolicySource(text, 'sloth.yaml', { env: {} });
+    const found = located(text, checked.issues);
+    expect(found.path).toBe('slos[0].sli.events.total_query');
+    expect(found.message).toBe(RATE_OF_INSTANT);
+    expect(found.line).toBe(9);
+    expect(found.rest).toBe('y)');
+  });
 });
