@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNdjson, parseEvidenceLog } from '../../src/lib/evidence/log-file.js';
 import { GENESIS_PREV, hashEvent } from '../../src/lib/log/chain.js';
-import { openStateStore } from '../../src/lib/state/open.js';
 import type { RolloutEvent } from '../../src/lib/state/types.js';
 import { runCli } from '../support/cli.js';
+import { storeRecordedRollout } from '../support/stored-rollout.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { FIXTURE_DIR } from '../unit/evidence/report/fixtures.js';
 
@@ -24,16 +24,7 @@ let dir: string;
 let redis: RedisServer;
 
 /** The recorded gate rollback put into a real store as the engine left it (head moved with each append). */
-async function record(stateUrl: string): Promise<void> {
-  const store = await openStateStore(stateUrl, { cwd: dir });
-  try {
-    const started = log[0]!.data as { service: string; planName: string; planFile: string; planSha256: string; operator: string };
-    await store.createRollout({ rolloutId, service: started.service, planName: started.planName, planFile: started.planFile, planSha256: started.planSha256, status: 'rolled_back', step: 1, weight: 0, createdAt: log[0]!.at, updatedAt: log.at(-1)!.at, operator: started.operator });
-    for (const event of log) await store.appendEvent(event);
-  } finally {
-    await store.close();
-  }
-}
+const record = (stateUrl: string) => storeRecordedRollout(stateUrl, log, { cwd: dir });
 
 const report = (stateUrl: string, args: string[]) => runCli(['evidence', 'report', rolloutId, ...args, '--state', stateUrl], { cwd: dir });
 

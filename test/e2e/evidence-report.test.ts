@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEvidenceLog, verifyEvidenceLog } from '../../src/lib/evidence/log-file.js';
-import { openStateStore } from '../../src/lib/state/open.js';
 import type { RolloutEvent } from '../../src/lib/state/types.js';
 import { runCli } from '../support/cli.js';
+import { storeRecordedRollout } from '../support/stored-rollout.js';
 import { SECRETS } from '../support/evidence-secrets.js';
 import { FIXTURE_DIR } from '../unit/evidence/report/fixtures.js';
 
@@ -25,14 +25,7 @@ beforeAll(async () => {
   // The recorded gate rollback, put into a real file store as the engine would have left it.
   const log = events('rolled-back-gate.ndjson');
   rolloutId = log[0]!.rolloutId;
-  const store = await openStateStore(stateUrl);
-  try {
-    const started = log[0]!.data as { service: string; planName: string; planFile: string; planSha256: string; operator: string };
-    await store.createRollout({ rolloutId, service: started.service, planName: started.planName, planFile: started.planFile, planSha256: started.planSha256, status: 'rolled_back', step: 1, weight: 0, createdAt: log[0]!.at, updatedAt: log.at(-1)!.at, operator: started.operator });
-    for (const event of log) await store.appendEvent(event);
-  } finally {
-    await store.close();
-  }
+  await storeRecordedRollout(stateUrl, log);
   cpSync(join(FIXTURE_DIR, 'approved.ndjson'), join(dir, 'approved.ndjson'));
 });
 afterAll(async () => {

@@ -3,3 +3,4 @@
  * side (report renderers, exported-log reader) importing it from where evidence code looks.
  */
 export * from '../log/chain.js';
+export { EventLog } from '../log/event-log.js';

@@ -10,8 +10,8 @@
  * form, so they are rejected here; `sanitizeForEvidence` turns them into strings beforehand.
  */
 import { createHash } from 'node:crypto';
-import { StateError, TamperedError } from '../errors.js';
-import type { RolloutEvent, StateStore } from '../state/types.js';
+import { StateError } from '../errors.js';
+import type { RolloutEvent } from '../state/types.js';
 
 /** `prev` of the first event: 64 zeros. */
 export const GENESIS_PREV = '0'.repeat(64);
@@ -336,76 +336,4 @@ export function chainedEvent(rolloutId: string, head: { seq: number; hash: strin
   if (typeof clean !== 'object' || clean === null || Array.isArray(clean)) throw new StateError(`event data of ${type} must be an object`);
   const body: RolloutEvent = { seq: head.seq + 1, rolloutId, at: at.toISOString(), type, prev: head.hash, data: clean as Record<string, unknown> };
   return { ...body, hash: hashEvent(body) };
-}
-
-/**
- * The append side of the chain for one rollout: builds seq, prev and hash, sanitises data and hands
- * the event to the store, which rejects it unless seq = last + 1 (so two writers cannot fork the log).
- */
-export class EventLog {
-  private headHash: string;
-  private last: number;
-  /** Appends run one after another; the chain is a sequence even when callers are not. */
-  private tail: Promise<unknown> = Promise.resolve();
-  /** Set when an append failed: the store may or may not have kept it, so re-read before the next one. */
-  private stale = false;
-
-  private constructor(
-    private readonly store: StateStore,
-    readonly rolloutId: string,
-    head: string,
-    lastSeq: number,
-  ) {
-    this.headHash = head;
-    this.last = lastSeq;
-  }
-
-  /** Reads the existing log and checks it; a broken chain is never extended (TamperedError). */
-  static async open(store: StateStore, rolloutId: string): Promise<EventLog> {
-    const { head, lastSeq } = await EventLog.load(store, rolloutId);
-    return new EventLog(store, rolloutId, head, lastSeq);
-  }
-
-  private static async load(store: StateStore, rolloutId: string): Promise<{ head: string; lastSeq: number }> {
-    const events = await store.readEvents(rolloutId);
-    const verdict = verifyChain(events);
-    if (!verdict.ok) {
-      throw new TamperedError(`evidence of rollout ${rolloutId} is broken at event #${verdict.brokenAt}: ${verdict.reason}`, `run: rollgate evidence verify ${rolloutId}`);
-    }
-    return { head: verdict.head, lastSeq: verdict.count };
-  }
-
-  get head(): string {
-    return this.headHash;
-  }
-
-  get lastSeq(): number {
-    return this.last;
-  }
-
-  /** Appends one event durably and returns it (with seq, prev and hash). */
-  append(type: string, data: Record<string, unknown>, at: Date = new Date()): Promise<RolloutEvent> {
-    const next = this.tail.then(() => this.appendNow(type, data, at));
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-
-  private async appendNow(type: string, data: Record<string, unknown>, at: Date): Promise<RolloutEvent> {
-    if (this.stale) {
-      const { head, lastSeq } = await EventLog.load(this.store, this.rolloutId);
-      this.headHash = head;
-      this.last = lastSeq;
-      this.stale = false;
-    }
-    const event = chainedEvent(this.rolloutId, { seq: this.last, hash: this.headHash }, type, data, at);
-    try {
-      await this.store.appendEvent(event);
-    } catch (error) {
-      this.stale = true;
-      throw error;
-    }
-    this.last = event.seq;
-    this.headHash = event.hash!;
-    return event;
-  }
 }

@@ -8,7 +8,7 @@
  * The record's `status` is the store's generic one: `promoted` for a finished audit, `failed`
  * for one without an answer; the verdict itself is in `reason` and in the events.
  */
-import { EventLog } from '../log/chain.js';
+import { EventLog } from '../log/event-log.js';
 import { redactUrl } from '../redact.js';
 import type { StateStore } from '../state/types.js';
 import type { AuditResult } from './audit-types.js';

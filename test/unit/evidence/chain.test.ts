@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, EventLog, GENESIS_PREV, hashEvent, sanitizeForEvidence, sha256Hex, verifyChain } from '../../../src/lib/evidence/chain.js';
 import { formatNdjson, parseEvidenceLog, verifyEvidenceLog } from '../../../src/lib/evidence/log-file.js';
 import { StateError, TamperedError } from '../../../src/lib/errors.js';
-import type { RolloutEvent, StateStore } from '../../../src/lib/state/types.js';
+import type { RolloutEvent, RolloutRecord, StateStore } from '../../../src/lib/state/types.js';
 
 /** Builds a chain the way EventLog does. */
 function buildChain(rolloutId: string, items: Array<{ type: string; data: Record<string, unknown> }>, start = Date.UTC(2026, 0, 1)): RolloutEvent[] {
@@ -95,11 +95,17 @@ describe('verifyChain', () => {
   });
 });
 
-/** A store that keeps events in memory: just enough for EventLog. */
-function memoryStore(initial: RolloutEvent[] = []): StateStore & { events: RolloutEvent[]; failNext: 'before' | 'after' | undefined } {
+/** A store that keeps events (and, when given, a record with its chain head) in memory: just enough for EventLog. */
+function memoryStore(initial: RolloutEvent[] = [], record?: RolloutRecord): StateStore & { events: RolloutEvent[]; record: RolloutRecord | undefined; failNext: 'before' | 'after' | undefined } {
   const store = {
+    url: 'memory:',
     events: [...initial],
+    record,
     failNext: undefined as 'before' | 'after' | undefined,
+    getRollout: async () => structuredClone(store.record),
+    updateRollout: async (_id: string, patch: Partial<RolloutRecord>) => {
+      store.record = { ...store.record!, ...patch };
+    },
     readEvents: async () => structuredClone(store.events),
     appendEvent: async (event: RolloutEvent) => {
       if (store.failNext === 'before') {
@@ -134,6 +140,20 @@ describe('EventLog', () => {
     const events = sample();
     events[1]!.data.weight = 50;
     await expect(EventLog.open(memoryStore(events), 'r-1')).rejects.toBeInstanceOf(TamperedError);
+  });
+
+  it('checks the log against the head recorded with its record: a cut tail is never extended; one event ahead moves the head', async () => {
+    const events = sample();
+    const record = { rolloutId: 'r-1', service: 'checkout', planName: 'p', planFile: 'p.yaml', planSha256: 'a'.repeat(64), status: 'running', step: 0, weight: 0, createdAt: events[0]!.at, updatedAt: events[0]!.at } as RolloutRecord;
+    const head = (n: number) => ({ seq: n, hash: events[n - 1]!.hash! });
+    await expect(EventLog.open(memoryStore(events.slice(0, 2), { ...record, head: head(4) }), 'r-1')).rejects.toThrow(/2 events are missing from the end/);
+    await expect(EventLog.open(memoryStore(events, { ...record, head: { seq: 4, hash: 'f'.repeat(64) } }), 'r-1')).rejects.toBeInstanceOf(TamperedError);
+    const ahead = memoryStore(events, { ...record, head: head(3) });
+    const log = await EventLog.open(ahead, 'r-1');
+    expect(ahead.record?.head).toEqual(head(4));
+    expect([log.lastSeq, log.head]).toEqual([4, events[3]!.hash]);
+    // Without a record (or a head in it) there is nothing to compare with: the chain alone is checked.
+    expect((await EventLog.open(memoryStore(events.slice(0, 2)), 'r-1')).lastSeq).toBe(2);
   });
 
   it('after a failed append re-reads the store, whether or not the event was kept', async () => {
