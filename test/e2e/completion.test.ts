@@ -4,7 +4,7 @@
  * Rollout IDs and services come from a real file state store, through `rollgate __complete`
  * found on PATH as a user's shell would find it.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -90,6 +90,49 @@ describe('rollgate completion bash, in a real bash', () => {
     const bad = await runCli(['completion', 'tcsh']);
     expect(bad.code).toBe(2);
   });
+});
+
+/**
+ * In an interactive bash on a terminal (tmux), as a person types: readline itself splits the line
+ * (at `:` and `=` too, COMP_WORDBREAKS), which calling the function with chosen COMP_WORDS does not.
+ */
+describe('rollgate completion bash, typed in an interactive bash (tmux)', () => {
+  const socket = `rollgate-completion-${process.pid}`;
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+  const screen = (): string => tmux('capture-pane', '-p', '-t', 'bash', '-S', '-100');
+  async function until(what: (text: string) => boolean, label: string): Promise<string> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const text = screen();
+      if (what(text)) return text;
+      if (Date.now() > deadline) throw new Error(`${label}: not on the screen after 30 s:\n${text}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  beforeAll(() => {
+    // tmux is installed by scripts/setup.sh: missing, this fails rather than skips.
+    const env = Object.entries({ ...box.env, PS1: '$ ' }).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'bash', '-x', '160', '-y', '40', '-c', box.dir, 'env', '-i', ...env, 'bash', '--norc', '--noprofile']);
+    tmux('send-keys', '-t', 'bash', `source ${box.scripts.bash}; echo sourced-ok`, 'Enter');
+  });
+  afterAll(() => {
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
+  });
+
+  it('completes a rollout from the store named by --state file:..., and --flag=value, as typed', async () => {
+    await until((t) => t.includes('\nsourced-ok'), 'source');
+    // Typed up to where the two candidates part: the first Tab inserts nothing, the second lists.
+    tmux('send-keys', '-t', 'bash', 'rollgate rollout status --state file:./other-state search', 'Tab', 'Tab');
+    // bash lists them sorted: the service, then its rollout.
+    await until((t) => /^search +search-20261201t090000-dddddd *$/m.test(t), 'rollouts of ./other-state');
+    tmux('send-keys', '-t', 'bash', 'C-u');
+    tmux('send-keys', '-t', 'bash', 'clear', 'Enter');
+    await until((t) => !t.includes('search-2026'), 'clear');
+    tmux('send-keys', '-t', 'bash', 'rollgate evidence report x --format=j', 'Tab', 'Tab');
+    const formats = await until((t) => /json\s+junit/.test(t), 'json and junit after --format=j');
+    expect(formats).not.toContain('plan.yaml');
+  }, 90_000);
 });
 
 /**

@@ -67,7 +67,7 @@ export function fishScript(nodes: CommandNode[]): string {
   L.push('# Rollout IDs (newest first) and services from the state store of this command line.');
   L.push('function __rollgate_rollouts');
   L.push('    __rollgate_walk');
-  L.push('    rollgate __complete rollouts --describe $__rollgate_state 2>/dev/null');
+  L.push('    rollgate __complete rollouts --describe $__rollgate_state </dev/null 2>/dev/null');
   L.push('end');
   L.push('');
   L.push('complete -c rollgate -f');

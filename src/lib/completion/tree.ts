@@ -3,7 +3,8 @@
  * command or flag is completed without anyone touching those files. Each script holds a static
  * table of command paths (subcommands, flags, flag values, one-line descriptions) and asks
  * `rollgate __complete rollouts` at the one place it needs live data: the rollout ID or service
- * argument of `rollout status|approve|resume`, `rollback` and `evidence report|verify`.
+ * argument of `rollout status|approve|resume`, `rollback` and `evidence report|verify` (with
+ * stdin from /dev/null: it must never read the keys a person types at the terminal meanwhile).
  */
 import type { Command, Option } from 'commander';
 

@@ -95,7 +95,7 @@ export function zshScript(nodes: CommandNode[]): string {
   L.push('      local id');
   L.push('      local -a lines ids shown expl');
   L.push('      local -i width=0');
-  L.push("      lines=( ${(f)\"$($cmd __complete rollouts --describe $state 2>/dev/null)\"} )");
+  L.push("      lines=( ${(f)\"$($cmd __complete rollouts --describe $state </dev/null 2>/dev/null)\"} )");
   L.push("      for line in $lines; do id=${line%%$'\\t'*}; (( $#id > width )) && width=$#id; done");
   L.push("      for line in $lines; do id=${line%%$'\\t'*}; ids+=( $id ); shown+=( \"${(r:width:)id}  -- ${line#*$'\\t'}\" ); done");
   // compadd in an unsorted group (-V), one a line with its description: newest first, as
