@@ -45,9 +45,10 @@ async function child(format, file, out) {
   // What bin/rollgate runs: the bundle with its code cache when it was built, else tsc's output.
   const bundle = join(ROOT, 'dist/bundle/cli.cjs');
   const { existsSync } = await import('node:fs');
-  const { main } = existsSync(bundle) ? (await import(pathToFileURL(join(ROOT, 'bin/bundle-loader.mjs')).href)).loadBundle(bundle) : await import(dist('cli.js'));
+  const argv = ['evidence', 'report', file, '--format', format, '--out', out, '--force', '--quiet'];
+  const { main } = existsSync(bundle) ? (await import(pathToFileURL(join(ROOT, 'bin/bundle-loader.mjs')).href)).loadBundle(bundle, argv) : await import(dist('cli.js'));
   const sink = new Writable({ write: (_chunk, _enc, done) => done() });
-  const code = await main(['evidence', 'report', file, '--format', format, '--out', out, '--force', '--quiet'], { streams: { stdout: sink, stderr: process.stderr, stdin: process.stdin } });
+  const code = await main(argv, { streams: { stdout: sink, stderr: process.stderr, stdin: process.stdin } });
   const commandMs = performance.now() - started;
   const usage = process.resourceUsage();
   // CPU time (user + system) of the whole child: what the render costs, even on a busy machine.
