@@ -14,7 +14,7 @@ import { didYouMean } from '../lib/plan/did-you-mean.js';
 import type { GateSpec, ResolvedPlan } from '../lib/plan/types.js';
 import { createPrometheusClient } from '../lib/prometheus/client.js';
 import type { PrometheusApi } from '../lib/prometheus/types.js';
-import { maskSecretValues, secretVarValues } from '../lib/redact.js';
+import { maskSecretValues, planSecretValues } from '../lib/redact.js';
 import { parseTimeArg } from '../lib/time.js';
 import { parseSetFlags, printPlanWarning, prometheusOverride, type CommandContext } from './context.js';
 
@@ -79,7 +79,7 @@ export async function checkGates(
 
   // A secret var used in a query (a tenant, a token) must not reach the output, nor an error
   // message of Prometheus echoing the query back.
-  const secrets = secretVarValues(plan.vars, plan.secretVars);
+  const secrets = planSecretValues(plan);
   if (ctx.global.json) {
     ctx.ui.json(
       maskSecretValues(

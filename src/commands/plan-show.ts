@@ -2,7 +2,7 @@
 import { formatDuration } from '../lib/duration.js';
 import { ExitCode, type PlanIssue } from '../lib/errors.js';
 import { loadPlan } from '../lib/plan/load.js';
-import { redactDeep, secretVarValues } from '../lib/redact.js';
+import { redactDeep, planSecretValues } from '../lib/redact.js';
 import type { ResolvedPlan } from '../lib/plan/types.js';
 import { summarizePlan } from '../lib/plan/summary.js';
 import { loadPolicyInForce, parseSetFlags, printPlanWarning, prometheusOverride, type CommandContext } from './context.js';
@@ -27,7 +27,7 @@ export async function run(ctx: CommandContext, input: PlanShowInput): Promise<nu
   const summary = summarizePlan(plan);
   if (ctx.global.json) {
     // Secret vars (named like one, or from the environment and not `public:`) are masked wherever they appear.
-    ctx.ui.json({ plan: redactDeep(plan, secretVarValues(plan.vars, plan.secretVars)), summary, warnings, ...(policy ? { policy: { name: policy.name, file: policy.file, sha256: policy.sha256, violations: [] } } : {}) });
+    ctx.ui.json({ plan: redactDeep(plan, planSecretValues(plan)), summary, warnings, ...(policy ? { policy: { name: policy.name, file: policy.file, sha256: policy.sha256, violations: [] } } : {}) });
     return ExitCode.ok;
   }
   const { ui } = ctx;

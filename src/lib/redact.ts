@@ -169,6 +169,11 @@ export function secretVarValues(vars: Readonly<Record<string, string>>, secretNa
     .map(([, value]) => value);
 }
 
+/** Every secret value of a loaded plan: its secret vars' values and the environment values written straight into actions. */
+export function planSecretValues(plan: { vars: Readonly<Record<string, string>>; secretVars?: readonly string[]; secretValues?: readonly string[] }): string[] {
+  return [...secretVarValues(plan.vars, plan.secretVars), ...(plan.secretValues ?? [])];
+}
+
 /** Inside a `headers` map the header rule applies (X-Auth-Key, Private-Token, ...), wider than the key rule. */
 function maskHeaderMap(headers: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSensitiveHeader(name) && !REFERENCE_KEY_RE.test(name) ? REDACTED : value]));

@@ -58,6 +58,29 @@ describe('secret vars from the environment', () => {
     expect(report.stdout).not.toContain(AUTH);
   }, 90_000);
 
+  it('an environment value written straight into an action (not through a var) is a secret too; a default from the plan is not', async () => {
+    const file = env.writePlan('secret-literal', {
+      vars: { router: env.service.url },
+      hooks: {
+        beforeStep: [{ exec: [process.execPath, PRINT_ARGV, '--token', '${ROUTER_AUTH}', '--region', '${REGION:-eu-west-9}'] }],
+      },
+      steps: [{ weight: 100, bake: '1s' }],
+      analysis: { onInconclusive: 'continue' },
+    });
+    const run = await runCli(['rollout', 'run', file, '--json', '--state', env.stateUrl], { env: ENV });
+    expect(run.code, run.stderr).toBe(0);
+    const id = resultLine(run.stdout).rolloutId as string;
+    const events = await env.events(id);
+    const hook = events.find((e) => JSON.stringify(e.data).includes('--token'));
+    expect(hook, events.map((e) => e.type).join(' ')).toBeDefined();
+    // The hook ran with the real token (its stdout echoes the argv, masked in the record) and the default.
+    expect(JSON.stringify(hook!.data)).toContain('***');
+    expect(JSON.stringify(hook!.data)).toContain('eu-west-9');
+    const show = await runCli(['--json', 'plan', 'show', file], { env: ENV });
+    expect(show.code, show.stderr).toBe(0);
+    expect(JSON.stringify(events) + run.stdout + run.stderr + show.stdout + show.stderr).not.toContain(AUTH);
+  }, 90_000);
+
   it('plan show --json masks them', async () => {
     const show = await runCli(['--json', 'plan', 'show', plan('show')], { env: ENV });
     expect(show.code, show.stderr).toBe(0);

@@ -10,7 +10,7 @@ import { LineCounter, isMap, parseDocument } from 'yaml';
 import { PlanError, fileIssue, type PlanIssue } from '../errors.js';
 import { isSensitiveKey, redactText, secretVarValues } from '../redact.js';
 import { didYouMean } from './did-you-mean.js';
-import { interpolateTree } from './env-interpolation.js';
+import { interpolateTree, type EnvValue } from './env-interpolation.js';
 import { checkSetOverrides, collectVars } from './plan-vars.js';
 import { formatPath, PlanSource, type PathIssue, type PathSegment } from './positions.js';
 import { resolvePlan } from './resolve.js';
@@ -92,18 +92,31 @@ function secretVarNames(data: unknown, vars: Readonly<Record<string, string>>, i
   return Object.keys(vars).filter((name) => isSensitiveKey(name) || (fromEnv.has(name) && !publicNames.has(name)));
 }
 
-function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssue[], sha256: string, options: LoadPlanOptions, interpolated: PathSegment[][] = []): Pick<PlanCheck, 'issues' | 'plan' | 'warnings'> {
+/** Shorter environment values are not masked: "1" or "v2" masked everywhere would garble the output, and no credential is that short. */
+const MIN_SECRET_VALUE_LENGTH = 4;
+
+/**
+ * Environment values placed straight into an action (under an `exec` argv or an `http` spec, in
+ * traffic, hooks, undo or verification) rather than through a var: they are secrets too, whatever
+ * `public:` says (it names vars). Defaults written in the plan are not secret.
+ */
+function secretActionValues(envValues: readonly EnvValue[]): string[] {
+  const values = envValues.filter(({ path, value }) => value.length >= MIN_SECRET_VALUE_LENGTH && path.some((segment) => segment === 'exec' || segment === 'http')).map(({ value }) => value);
+  return [...new Set(values)];
+}
+
+function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssue[], sha256: string, options: LoadPlanOptions, interpolated: PathSegment[][] = [], envValues: EnvValue[] = []): Pick<PlanCheck, 'issues' | 'plan' | 'warnings'> {
   const { vars, issues: varIssues } = collectVars(data, options.set);
   const parsed = RolloutPlanSchema.safeParse(data, { reportInput: true });
   const schemaIssues = parsed.success ? [] : parsed.error.issues.flatMap((issue) => fromZodIssue(issue, RolloutPlanSchema));
   const found = [...envIssues, ...dedupe([...varIssues, ...schemaIssues, ...validatePlanSemantics(data, vars)], envIssues)];
   if (found.length > 0 || !parsed.success) {
     // A PromQL error quotes the query near the fault, which may hold a secret var's value.
-    const secrets = secretVarValues(vars, secretVarNames(data, vars, interpolated));
+    const secrets = [...secretVarValues(vars, secretVarNames(data, vars, interpolated)), ...secretActionValues(envValues)];
     return { issues: sortByPosition(found.map((issue) => source.issue(secrets.length > 0 ? { ...issue, message: redactText(issue.message, secrets) } : issue))) };
   }
   const secretVars = secretVarNames(data, vars, interpolated);
-  const plan = resolvePlan(parsed.data, { file: source.file, sha256, vars, secretVars, ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
+  const plan = resolvePlan(parsed.data, { file: source.file, sha256, vars, secretVars, secretValues: secretActionValues(envValues), ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}) });
   const setWarnings = unusedSetNames(options.set ?? {}, data).map((unused) => fileIssue(source.file, unusedSetMessage(unused)));
   const warnings = [...setWarnings, ...planWarnings(plan, parsed.data).map((warning) => source.issue(warning))];
   return { issues: [], plan, ...(warnings.length > 0 ? { warnings: sortByPosition(warnings) } : {}) };
@@ -111,7 +124,7 @@ function checkRolloutPlan(source: PlanSource, data: unknown, envIssues: PathIssu
 
 /** A YAML file parsed with positions and `${ENV}` interpolated, or the issues that stopped it. */
 export type ParsedYaml =
-  | { ok: true; source: PlanSource; data: unknown; envIssues: PathIssue[]; sha256: string; kind?: string; interpolated: PathSegment[][] }
+  | { ok: true; source: PlanSource; data: unknown; envIssues: PathIssue[]; sha256: string; kind?: string; interpolated: PathSegment[][]; envValues: EnvValue[] }
   | { ok: false; sha256: string; issues: PlanIssue[] };
 
 /**
@@ -134,7 +147,8 @@ export function parseYamlSource(content: string | Uint8Array, file: string, env:
   if (!isMap(doc.contents)) return failed([source.issueAt(doc.contents.range?.[0] ?? 0, `expected a mapping at the top level (${expected.replace(/^an? \w+ \((.*)\)$/, '$1')})`)]);
 
   const interpolated: PathSegment[][] = [];
-  const envIssues = interpolateTree(doc.contents, env, [], [], interpolated);
+  const envValues: EnvValue[] = [];
+  const envIssues = interpolateTree(doc.contents, env, [], [], interpolated, envValues);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -143,7 +157,7 @@ export function parseYamlSource(content: string | Uint8Array, file: string, env:
     return failed([source.issueAt(0, `YAML error: ${error instanceof Error ? error.message : String(error)}`)]);
   }
   const kind = (data as { kind?: unknown }).kind;
-  return { ok: true, source, data, envIssues, sha256, interpolated, ...(typeof kind === 'string' ? { kind } : {}) };
+  return { ok: true, source, data, envIssues, sha256, interpolated, envValues, ...(typeof kind === 'string' ? { kind } : {}) };
 }
 
 /**
@@ -154,7 +168,7 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
   checkSetOverrides(options.set ?? {});
   const parsed = parseYamlSource(content, file, options.env ?? process.env);
   if (!parsed.ok) return { file, sha256: parsed.sha256, issues: parsed.issues };
-  const { source, data, envIssues, sha256, kind: declaredKind, interpolated } = parsed;
+  const { source, data, envIssues, sha256, kind: declaredKind, interpolated, envValues } = parsed;
   const result = (rest: Omit<PlanCheck, 'file' | 'sha256'>): PlanCheck => ({ file, sha256, ...rest });
 
   // Dispatch on kind: RolloutPolicy files are checked by src/lib/policy, SLA policies by src/lib/sla/load.ts (plan validate sends them there).
@@ -169,7 +183,7 @@ export function checkPlanSource(content: string | Uint8Array, file: string, opti
   if (declaredKind !== undefined && declaredKind !== 'RolloutPlan') {
     return result({ kind: declaredKind, issues: [source.issue({ path: ['kind'], message: `"${declaredKind}" is not a kind rollgate knows${didYouMean(declaredKind, DOCUMENT_KINDS)}; this version loads RolloutPlan` })] });
   }
-  const checked = checkRolloutPlan(source, data, envIssues, sha256, options, interpolated);
+  const checked = checkRolloutPlan(source, data, envIssues, sha256, options, interpolated, envValues);
   if (options.onWarning) for (const warning of checked.warnings ?? []) options.onWarning(warning);
   return result({ ...(declaredKind ? { kind: declaredKind } : {}), ...checked, ...(checked.plan ? { source, raw: data as RawRolloutPlan } : {}) });
 }

@@ -89,6 +89,8 @@ export interface ResolveContext {
   prometheusUrl?: string;
   /** Names of the vars whose values are secrets (see load.ts). */
   secretVars?: string[];
+  /** Environment values written straight into actions (see load.ts). */
+  secretValues?: string[];
 }
 
 /** Builds the ResolvedPlan everything after loading works on. */
@@ -139,6 +141,7 @@ export function resolvePlan(plan: RawRolloutPlan, context: ResolveContext): Reso
     sha256: context.sha256,
     vars: { ...context.vars },
     secretVars: [...(context.secretVars ?? [])],
+    ...(context.secretValues && context.secretValues.length > 0 ? { secretValues: [...context.secretValues] } : {}),
     prometheus: { ...resolvePrometheus(plan.prometheus, context.prometheusUrl), onWarnings, maxSampleAgeMs },
     traffic: resolveAction(plan.traffic),
     analysis: {

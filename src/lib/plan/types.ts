@@ -105,6 +105,11 @@ export interface ResolvedPlan {
    * (`${X}`) or a file, unless listed in the plan's `public:`, and every var named like a secret.
    */
   secretVars?: string[];
+  /**
+   * Environment values written straight into an action (`exec: ["x", "${TOKEN}"]`, an http url,
+   * header or body) rather than through a var: secrets as well (see load.ts).
+   */
+  secretValues?: string[];
   prometheus: PrometheusConfig;
   traffic: ActionSpec;
   analysis: AnalysisConfig;

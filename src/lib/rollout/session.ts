@@ -14,7 +14,7 @@ import type { ResolvedPlan } from '../plan/types.js';
 import { createPrometheusClient } from '../prometheus/client.js';
 import { isLockDead } from '../state/lock-liveness.js';
 import type { AbortSource, LockOwner, RolloutEvent, StateStore } from '../state/types.js';
-import { redactDeep, secretVarValues } from '../redact.js';
+import { redactDeep, planSecretValues } from '../redact.js';
 import { loadPlan } from '../plan/load.js';
 import { resolve as resolvePath } from 'node:path';
 import { TOOL_VERSION } from '../version.js';
@@ -133,7 +133,7 @@ function buildRuntime(options: SessionOptions, rolloutId: string, plan: Resolved
     options: { ...DEFAULT_RUNNER, approvalTimeoutMs: plan.approvalTimeoutMs, ...stripUndefined(options.runner) },
     cwd: options.cwd,
     env: options.env,
-    secrets: secretVarValues(plan.vars, plan.secretVars),
+    secrets: planSecretValues(plan),
     stop: new AbortController(),
     stopRequest: undefined,
     pendingApproval: undefined,
