@@ -437,7 +437,7 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     );
   evidence
     .command('report')
-    .description('render the evidence of a rollout (or an exported log) as Markdown, self-contained HTML, JSON or JUnit XML')
+    .description('render the evidence of a rollout (or an exported log) as Markdown, self-contained HTML, JSON or JUnit XML; the log is checked as `evidence verify` checks it, and a broken or cut log is reported as such and exits 1')
     .argument('<target>', 'rollout ID, service (its current or newest rollout), or a log file (NDJSON or JSON report)')
     .addOption(new Option('--format <format>', 'md (pull requests, tickets), html (one file with charts), json (log + summary), junit (gates as CI test results)').choices(['md', 'html', 'json', 'junit']).default('md'))
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
