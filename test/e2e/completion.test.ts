@@ -132,6 +132,18 @@ describe('rollgate completion bash, typed in an interactive bash (tmux)', () => 
     tmux('send-keys', '-t', 'bash', 'rollgate evidence report x --format=j', 'Tab', 'Tab');
     const formats = await until((t) => /json\s+junit/.test(t), 'json and junit after --format=j');
     expect(formats).not.toContain('plan.yaml');
+    // After the one rollout argument nothing fits: nothing is listed (no file names either).
+    tmux('send-keys', '-t', 'bash', 'C-u');
+    tmux('send-keys', '-t', 'bash', 'clear', 'Enter');
+    await until((t) => !t.includes('junit'), 'clear');
+    tmux('send-keys', '-t', 'bash', 'rollgate rollout resume search ', 'Tab', 'Tab');
+    tmux('send-keys', '-t', 'bash', 'C-u');
+    tmux('send-keys', '-t', 'bash', 'echo after-tabs', 'Enter');
+    const after = await until((t) => t.includes('\nafter-tabs'), 'the line typed after the tabs');
+    expect(after).not.toContain('plan.yaml');
+    // Files where a file is expected.
+    tmux('send-keys', '-t', 'bash', 'rollgate plan validate pl', 'Tab');
+    await until((t) => t.includes('rollgate plan validate plan.yaml'), 'plan.yaml completed');
   }, 90_000);
 });
 

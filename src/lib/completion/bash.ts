@@ -32,6 +32,12 @@ export function bashScript(nodes: CommandNode[]): string {
   lines.push('    ((i == COMP_CWORD)) && cword=$((${#words[@]} - 1))');
   lines.push('  done');
   lines.push('}');
+  // File names, one a word (spaces kept), shown and quoted as file names (a / after a directory).
+  lines.push('_rollgate_files() {');
+  lines.push('  local f');
+  lines.push('  compopt -o filenames 2>/dev/null');
+  lines.push('  while IFS= read -r f; do COMPREPLY+=("$f"); done < <(compgen -f -- "$cur")');
+  lines.push('}');
   lines.push('_rollgate_state_arg() {');
   lines.push('  local i');
   lines.push('  for ((i = 1; i < cword; i++)); do');
@@ -77,7 +83,7 @@ export function bashScript(nodes: CommandNode[]): string {
         // The program's own flags are accepted after any command.
         const pattern = node.path === '' ? `*:${name}` : shq(`${node.path}:${name}`);
         if (f.choices) lines.push(`    ${pattern}) COMPREPLY=($(compgen -W ${shq(f.choices.join(' '))} -- "$cur")); return ;;`);
-        else if (f.files) lines.push(`    ${pattern}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
+        else if (f.files) lines.push(`    ${pattern}) _rollgate_files; return ;;`);
         else lines.push(`    ${pattern}) COMPREPLY=(); return ;;`);
       }
     }
@@ -93,12 +99,14 @@ export function bashScript(nodes: CommandNode[]): string {
   lines.push('      local cmd=${COMP_WORDS[0]}');
   lines.push('      [[ ${cmd##*/} == rollgate ]] || cmd=rollgate');
   lines.push('      COMPREPLY=($(compgen -W "$($cmd __complete rollouts $(_rollgate_state_arg) </dev/null 2>/dev/null)" -- "$cur"))');
-  lines.push('      [[ $path == evidence* ]] && COMPREPLY+=($(compgen -f -- "$cur"))');
+  lines.push('      [[ $path == evidence* ]] && _rollgate_files');
   lines.push('      ;;');
-  lines.push('    file) COMPREPLY=($(compgen -f -- "$cur")) ;;');
+  lines.push('    file) _rollgate_files ;;');
   lines.push('    words) COMPREPLY=($(compgen -W "$words" -- "$cur")) ;;');
   lines.push('  esac');
   lines.push('}');
-  lines.push('complete -o default -F _rollgate rollgate');
+  // No `-o default`: where nothing fits (after a rollout ID, the value of --set) nothing is
+  // offered, rather than file names.
+  lines.push('complete -F _rollgate rollgate');
   return `${lines.join('\n')}\n`;
 }
