@@ -54,7 +54,8 @@ async function verifyTarget(ctx: CommandContext, target: string, expected: Expec
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat?.isFile()) {
     const { readEvidenceLog, verifyEvidenceLog } = await import('../lib/evidence/log-file.js');
-    const log = await readEvidenceLog(file);
+    // Verified while it is read; the events are kept only when --expect-head needs to look them up.
+    const log = await readEvidenceLog(file, { keep: expected !== undefined });
     const verdict = verifyEvidenceLog(log);
     if (!verdict.ok || !expected) return verdict;
     const [{ checkExpectedHead }, { withHeadCheck }] = await Promise.all([import('../lib/log/head.js'), import('../lib/log/stored-check.js')]);
