@@ -11,6 +11,7 @@
  */
 import { AGGREGATORS, describeToken, PromqlLexer, type Token, type TokenType } from './promql-lexer.js';
 import { promqlFunction, type PromqlFunction, type ValueType } from './promql-functions.js';
+import { goRegexpProblem } from './promql-regexp.js';
 
 export interface PromqlProblem {
   /** Character offset in the query where Prometheus places the problem. */
@@ -376,7 +377,12 @@ class Parser {
       const value = this.peek();
       if (value.type !== 'STRING') this.unexpected('label matching', 'string');
       this.consume();
-      matchers.push({ name: label.val, op: op.type, value: unquote(value.val) });
+      const matcher = { name: label.val, op: op.type, value: unquote(value.val) };
+      if (op.type === 'EQL_REGEX' || op.type === 'NEQ_REGEX') {
+        const problem = goRegexpProblem(matcher.value);
+        if (problem) this.semantic(label.pos, problem);
+      }
+      matchers.push(matcher);
       const next = this.peek().type;
       if (next === 'RIGHT_BRACE') {
         this.consume();

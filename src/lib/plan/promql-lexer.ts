@@ -61,6 +61,8 @@ export function goQuote(text: string): string {
 function goQuoteRune(ch: string): string {
   if (ch === "'") return "'\\''";
   if (ch === '\\') return "'\\\\'";
+  const short: Record<string, string> = { '\x07': 'a', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't', '\v': 'v' };
+  if (short[ch]) return `'\\${short[ch]}'`;
   const code = ch.codePointAt(0)!;
   if (code < 0x20 || code === 0x7f) return `'\\x${code.toString(16).padStart(2, '0')}'`;
   return `'${ch}'`;
