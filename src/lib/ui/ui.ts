@@ -229,8 +229,10 @@ class TerminalUi implements Ui {
     }
     const { default: ora } = await import('ora');
     // The live line must fit on one terminal row: a wrapped line makes each redraw erase one
-    // line of the log above it (ora clears as many rows as it drew). Symbol + space take 2.
-    const fit = (line: string): string => truncateToWidth(line, Math.max(10, ((this.streams.stderr as { columns?: number }).columns ?? columns) - 3));
+    // line of the log above it (ora clears as many rows as it drew). ora counts a line's colour
+    // escapes as width too (string-width with countAnsiEscapeCodes), its own coloured symbol
+    // included, so the budget is for the raw text: coloured gate marks cost room, not log lines.
+    const fit = (line: string): string => fitLiveLine(line, (this.streams.stderr as { columns?: number }).columns ?? columns, this.color);
     const spinner = ora({ text: fit(text), stream: this.streams.stderr as NodeJS.WritableStream & { isTTY: boolean }, isEnabled: true, color: this.color ? 'cyan' : false }).start();
     this.activeSpinner = spinner;
     const end = (): void => {
@@ -318,22 +320,41 @@ export function visibleWidth(text: string): number {
 }
 
 /** Cuts a line to `width` visible characters, ending in `…` when cut; colour escapes are kept whole. */
+/**
+ * The live line cut so that ora draws it on one row of `columns`: ora measures the symbol, a
+ * space and the text with their colour escapes counted as characters (escape bytes themselves
+ * count 0), and clears as many rows as it measured on the next frame.
+ */
+export function fitLiveLine(text: string, columns: number, color: boolean): string {
+  const symbol = color ? 10 : 1; // `ESC[36m⠙ESC[39m`: 8 counted + the frame, or the frame alone
+  const budget = Math.max(10, columns - symbol - 2);
+  // Symbols (✔ ✖ ⚠, U+2600–U+27BF) and emoji are two columns wide for string-width.
+  const measured = (line: string): number => [...line].reduce((sum, ch) => sum + (ch === ESC ? 0 : /[\u2600-\u27bf]|\p{Extended_Pictographic}/u.test(ch) ? 2 : 1), 0);
+  // The widest cut that ora measures within the budget (escapes kept before the cut count too).
+  for (let width = Math.min(budget, visibleWidth(text)); width > 10; width--) {
+    const out = truncateToWidth(text, width);
+    if (measured(out) <= budget) return out;
+  }
+  return truncateToWidth(stripAnsi(text), 10);
+}
+
 export function truncateToWidth(text: string, width: number): string {
   if (visibleWidth(text) <= width) return text;
   let out = '';
   let seen = 0;
-  for (const part of text.split(new RegExp(`(${ESC}\\[[0-9;]*m)`))) {
+  // Escapes after the cut are dropped (they would colour nothing); one reset closes what is open.
+  cut: for (const part of text.split(new RegExp(`(${ESC}\\[[0-9;]*m)`))) {
     if (part.startsWith(ESC)) {
       out += part;
       continue;
     }
     for (const ch of part) {
-      if (seen >= width - 1) break;
+      if (seen >= width - 1) break cut;
       out += ch;
       seen++;
     }
   }
-  return `${out}…${text.includes(ESC) ? `${ESC}[0m` : ''}`;
+  return `${out}…${out.includes(ESC) ? `${ESC}[0m` : ''}`;
 }
 
 /** Breaks a cell into lines of at most `width`, at spaces where it can, mid-word where it must. */

@@ -20,12 +20,12 @@ function quote(arg: string): string {
   return `'${arg.replace(/'/g, "'\\''")}'`;
 }
 
-/** Runs the binary in a tmux pane (a real terminal, 120 columns) and returns the screen's whole history. */
-async function onTerminal(args: string[]): Promise<{ code: number; screen: string }> {
+/** Runs the binary in a tmux pane (a real terminal, 120 columns unless told) and returns the screen's whole history. */
+async function onTerminal(args: string[], columns = 120): Promise<{ code: number; screen: string }> {
   const socket = `rollgate-messages-${process.pid}-${Date.now()}`;
   const command = `cd ${quote(ROOT)} && env -u CI -u NO_COLOR -u FORCE_COLOR ${[process.execPath, BIN, ...args].map(quote).join(' ')}; echo EXIT=$?; sleep 60`;
   try {
-    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '50', command]);
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', String(columns), '-y', '60', command]);
     let screen = '';
     for (const deadline = Date.now() + 60_000; Date.now() < deadline && !/EXIT=\d+/.test(screen); await new Promise((r) => setTimeout(r, 200))) {
       screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-S', '-'], { encoding: 'utf8' });
@@ -88,10 +88,14 @@ describe.skipIf(!hasTmux)('on a terminal (tmux): rollback', () => {
   it('a rollback: reason and value once, "rolled back" in words, no data line repeating it', async () => {
     env.service.inject({ track: 'canary', errorRate: 0.6, latencyMs: 0 });
     const plan = env.writePlan('messages-tty-faulty', { steps: STEPS });
-    const { code, screen } = await onTerminal(['rollout', 'run', plan, '--state', env.stateUrl]);
+    // 80 columns: the live line (gate values with coloured marks) must not wrap, or each redraw
+    // would erase a log line above it — the very lines that say why it rolled back.
+    const { code, screen } = await onTerminal(['rollout', 'run', plan, '--state', env.stateUrl], 80);
     expect(code, screen).toBe(1);
     rollbackFacts(screen);
-    expect(screen).toMatch(/✖ rolling back from 10%/);
+    const order = ['step 1/2: canary 10%', 'weight 10% applied', 'gate error-rate: fail', 'rolling back from 10%', 'weight 0% applied (rollback)', 'stable verified healthy', 'rolled back to 0%'].map((text) => screen.indexOf(text));
+    expect(order.every((at) => at >= 0), screen).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
   }, 90_000);
 
 });

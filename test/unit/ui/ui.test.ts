@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createUi, decideMode, plainTable, stripAnsi as stripAnsiForTest, truncateToWidth, type UiStreams } from '../../../src/lib/ui/ui.js';
+import { createUi, decideMode, fitLiveLine, plainTable, stripAnsi as stripAnsiForTest, truncateToWidth, type UiStreams } from '../../../src/lib/ui/ui.js';
 
 function streams(tty: boolean): UiStreams & { text(): { out: string; err: string } } {
   const stdout = Object.assign(new PassThrough(), { isTTY: tty });
@@ -123,6 +126,26 @@ describe('Ui output', () => {
     tty.diagnostic('warn', 'plan.yaml: warning: --set verison=...: the plan uses no var "verison"');
     tty.diagnostic('error', 'nope.yaml: no such file');
     expect(t.text().err).toBe(`${ESC}[33m⚠${ESC}[39m plan.yaml: warning: --set verison=...: the plan uses no var "verison"\n${ESC}[31m✖${ESC}[39m nope.yaml: no such file\n`);
+  });
+
+  it('fitLiveLine: ora measures the live line (its coloured symbol included) as one row, escapes counted, at 80 columns and more', async () => {
+    // The string-width ora itself uses (its own dependency, newer than the one at the top level).
+    const oraDir = join(import.meta.dirname, '../../../node_modules/ora');
+    const nested = join(oraDir, 'node_modules/string-width/index.js');
+    const { default: stringWidth } = (await import(pathToFileURL(existsSync(nested) ? nested : join(oraDir, '../string-width/index.js')).href)) as { default: (text: string, options: { countAnsiEscapeCodes: boolean }) => number };
+    expect(stringWidth(`${ESC}[32m✔${ESC}[39m`, { countAnsiEscapeCodes: true })).toBeGreaterThan(1);
+    const mark = `${ESC}[32m✔${ESC}[39m`;
+    const line = `step 1/4 · canary 10% · bake 4s left · error-rate 0 (<= 0.05) ${mark}  p95-latency 0.0425 (<= 0.25) ${mark}  stable 0 (<= 0.05) ${mark}`;
+    for (const columns of [40, 80, 100, 120]) {
+      for (const color of [true, false]) {
+        const fitted = fitLiveLine(color ? line : stripAnsiForTest(line), columns, color);
+        const frame = color ? `${ESC}[36m⠙${ESC}[39m` : '⠙';
+        expect(stringWidth(`${frame} ${fitted}`, { countAnsiEscapeCodes: true }), `${columns} ${color}`).toBeLessThanOrEqual(columns);
+        expect(stripAnsiForTest(fitted).startsWith('step 1/4 · canary 10%')).toBe(true);
+      }
+    }
+    // A line that fits is left alone.
+    expect(fitLiveLine('step 1/4 · canary 10%', 80, true)).toBe('step 1/4 · canary 10%');
   });
 
   it('truncateToWidth keeps colour escapes whole', () => {
