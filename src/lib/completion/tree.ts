@@ -36,8 +36,8 @@ export interface CommandNode {
 
 /** Positional arguments that name a rollout (or its service) in the state store. */
 const ROLLOUT_ARGS = new Set(['rollout status', 'rollout approve', 'rollout resume', 'rollback', 'evidence report', 'evidence verify']);
-/** Flags whose value is a path. */
-const FILE_FLAGS = new Set(['--out', '--dir', '--token-file', '--policy']);
+/** A flag whose value is a path says so in its value's name: `--out <file>`, `--dir <dir>`. */
+const PATH_VALUE = /<(file|dir|path)>|\[(file|dir|path)\]/;
 
 /**
  * The start of a description, for a completion menu: up to its first `: `, `; ` or ` (` where
@@ -55,7 +55,7 @@ export function summaryOf(description: string): string {
 function flagOf(option: Option): Flag {
   const names = [option.long, option.short].filter((n): n is string => typeof n === 'string');
   const takesValue = option.required || option.optional;
-  return { names, takesValue, ...(option.argChoices ? { choices: [...option.argChoices] } : {}), files: takesValue && names.some((n) => FILE_FLAGS.has(n)), summary: summaryOf(option.description ?? '') };
+  return { names, takesValue, ...(option.argChoices ? { choices: [...option.argChoices] } : {}), files: takesValue && PATH_VALUE.test(option.flags), summary: summaryOf(option.description ?? '') };
 }
 
 const HELP_FLAG: Flag = { names: ['--help', '-h'], takesValue: false, files: false, summary: 'help for this command' };

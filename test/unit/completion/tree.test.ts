@@ -46,6 +46,7 @@ describe('commandTree', () => {
   it('describes flags: value, choices, files; global flags inherited without --version', () => {
     expect(at('rollout run').flags.find((f) => f.names[0] === '--on-approval')).toMatchObject({ takesValue: true, choices: ['wait', 'exit'], files: false });
     expect(at('rollout run').flags.find((f) => f.names[0] === '--out')).toMatchObject({ takesValue: true, files: true });
+    expect(at('').flags.find((f) => f.names[0] === '--state')).toMatchObject({ takesValue: true, files: false });
     const inherited = flagsAt(at('rollout status'), at('')).map((f) => f.names[0]);
     expect(inherited).toEqual(['--watch', '--help', '--json', '--state']);
     expect(flagsAt(at(''), at('')).map((f) => f.names[0])).toContain('--version');
