@@ -630,7 +630,7 @@ function* walk(expr: Expr): Generator<Expr> {
  * when the query does not parse as Prometheus 2.x grammar.
  */
 export function promqlRangesMs(query: string): number[] | undefined {
-  const expr = new Parser(query).parse();
+  const expr = parseDeep(new Parser(query));
   if (!expr) return undefined;
   const ranges: number[] = [];
   for (const node of walk(expr)) if (node.kind === 'matrix' || node.kind === 'subquery') ranges.push(node.rangeMs);
@@ -640,10 +640,29 @@ export function promqlRangesMs(query: string): number[] | undefined {
 /** The first problem Prometheus reports for this query, or undefined when Prometheus accepts it. */
 export function checkPromql(query: string): PromqlProblem | undefined {
   const parser = new Parser(query);
-  const expr = parser.parse();
+  const expr = parseDeep(parser);
   if (parser.problems.length > 0) return parser.problems[0];
   if (!expr) return undefined;
   const problems: PromqlProblem[] = [];
-  checkTypes(expr, problems);
+  try {
+    checkTypes(expr, problems);
+  } catch (error) {
+    if (error instanceof RangeError) return TOO_DEEP;
+    throw error;
+  }
   return problems[0];
+}
+
+/** For a query nested deeper than the call stack goes: a grammar "problem", so only lezer decides. */
+const TOO_DEEP: PromqlProblem = { offset: 0, message: 'the query is nested too deeply to check', grammar: true };
+
+/** Parses; a query nested thousands of levels deep overflows the stack, and gives no tree then. */
+function parseDeep(parser: Parser): Expr | undefined {
+  try {
+    return parser.parse();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    parser.problems.splice(0, parser.problems.length, TOO_DEEP);
+    return undefined;
+  }
 }

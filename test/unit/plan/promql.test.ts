@@ -31,6 +31,15 @@ describe('findPromqlError', () => {
     expect(findPromqlError('foo bar')).toEqual({ offset: 4, near: 'bar', message: 'PromQL parse error: unexpected identifier "bar"', detail: 'unexpected identifier "bar"' });
   });
 
+  it('a query nested deeper than the call stack goes is judged without a crash', () => {
+    const nested = (depth: number, inner: string): string => `${'('.repeat(depth)}${inner}${')'.repeat(depth)}`;
+    expect(findPromqlError(nested(1_000, '1'))).toBeUndefined();
+    // How deep the stack goes depends on the runtime: whatever the verdict, it is a value, not a RangeError.
+    expect(() => findPromqlError(nested(50_000, '1'))).not.toThrow();
+    expect(findPromqlError(`${nested(50_000, '1')} +`)).toBeDefined();
+    expect(() => longestRangeMs(nested(50_000, 'x[5m]'))).not.toThrow();
+  });
+
   it('points past the last token, not at trailing blank lines, when the query ends too early', () => {
     expect(findPromqlError('rate(x[5m]) /\n\n')?.offset).toBe(13);
   });
