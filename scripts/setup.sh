@@ -38,6 +38,7 @@ need chromium chromium fonts-liberation
 need tmux tmux
 need zsh zsh
 need fish fish
+need openssl openssl   # certificates for the rediss:// (TLS) state store test
 # one package may provide two programs (prometheus + promtool): list it once
 if [ "${#missing[@]}" -gt 0 ]; then mapfile -t missing < <(printf '%s\n' "${missing[@]}" | awk '!seen[$0]++'); fi
 

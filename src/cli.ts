@@ -45,7 +45,7 @@ function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Co
     .option('-q, --quiet', 'only warnings and errors on stderr', false)
     .option('-v, --verbose', 'debug lines, and stack traces on errors', false)
     .option('--yes', 'consent to any confirmation when not interactive', false)
-    .option('--state <url>', 'state store: file:./.rollgate (default), redis://host:port/db, redis-sentinel://h1:26379,h2:26379/MASTER/db or redis-cluster://h1:6379,h2:6379 (env ROLLGATE_STATE; password from ${ENV} in the URL or ROLLGATE_STATE_PASSWORD_FILE)')
+    .option('--state <url>', 'state store: file:./.rollgate (default), redis://host:port/db, redis-sentinel://h1:26379,h2:26379/MASTER/db or redis-cluster://h1:6379,h2:6379 (env ROLLGATE_STATE; password from ${ENV} in the URL or ROLLGATE_STATE_PASSWORD_FILE; rediss:// for TLS, private CA in ROLLGATE_STATE_CA_FILE)')
     .option('--prometheus <url>', 'Prometheus base URL, overrides the plan (env ROLLGATE_PROMETHEUS_URL)')
     .option('--policy <file>', 'a RolloutPolicy enforced on plan validate/show and rollout run (env ROLLGATE_POLICY)')
     .exitOverride()

@@ -2,13 +2,15 @@
  * Real Redis for tests, on random free loopback ports, killed when the test file ends and when the
  * process exits (even on failure): one server (`startRedis`, no persistence; `kill()` + `restart()`
  * on the same port for fault tests), a Sentinel group (`startSentinelGroup`: master, replica, three
- * sentinels) and a 3-node Redis Cluster (`startRedisCluster`).
+ * sentinels), a 3-node Redis Cluster (`startRedisCluster`) and a TLS-only server whose certificate
+ * a private CA signed (`startRedisTls`, certificates made with openssl).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/lib/demo/prometheus-server.js';
 
@@ -71,6 +73,83 @@ export async function startRedis(): Promise<RedisServer> {
     flush: async () => {
       const reply = await rawCommand(port, 'FLUSHALL', 2_000);
       if (reply !== '+OK') throw new Error(`FLUSHALL on port ${port} answered ${reply ?? 'nothing'}`);
+    },
+    stop: async () => {
+      await server.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- TLS ------------------------------------------------------------------------------------
+
+export interface TlsRedisServer extends RedisServer {
+  /** PEM of the private CA that signed the server's certificate (for ROLLGATE_STATE_CA_FILE). */
+  caFile: string;
+  /** PEM of another CA, which did not sign it. */
+  otherCaFile: string;
+}
+
+/** A private CA and a server certificate for 127.0.0.1 signed by it, made with the openssl command. */
+function makeCertificates(dir: string): { caFile: string; otherCaFile: string; certFile: string; keyFile: string } {
+  const run = (...args: string[]): void => {
+    const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${result.error?.message ?? result.stderr}`);
+  };
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=rollgate test CA');
+  run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.crt', '-days', '2', '-subj', '/CN=some other CA');
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  const at = (name: string): string => path.join(dir, name);
+  return { caFile: at('ca.crt'), otherCaFile: at('other.crt'), certFile: at('server.crt'), keyFile: at('server.key') };
+}
+
+/** PING over TLS, trusting `ca`. */
+function tlsPing(port: number, ca: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ port, host: '127.0.0.1', ca, servername: undefined });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1_000, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('secureConnect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
+
+/** One redis-server that speaks only TLS (no plain port), its certificate signed by a private CA. */
+export async function startRedisTls(): Promise<TlsRedisServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rollgate-redis-tls-'));
+  const certs = makeCertificates(dir);
+  const ca = readFileSync(certs.caFile);
+  const port = await freePort();
+  const server = node(
+    port,
+    dir,
+    (p) => ['--port', '0', '--tls-port', String(p), '--tls-cert-file', certs.certFile, '--tls-key-file', certs.keyFile, '--tls-ca-cert-file', certs.caFile, '--tls-auth-clients', 'no', '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'],
+    (p) => tlsPing(p, ca),
+  );
+  await server.start();
+  return {
+    url: `rediss://127.0.0.1:${port}/0`,
+    port,
+    caFile: certs.caFile,
+    otherCaFile: certs.otherCaFile,
+    kill: () => server.kill('SIGKILL'),
+    restart: () => server.start(),
+    flush: async () => {
+      const { Redis } = await import('ioredis');
+      const client = new Redis({ port, host: '127.0.0.1', tls: { ca }, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.flushall();
+      } finally {
+        client.disconnect();
+      }
     },
     stop: async () => {
       await server.kill('SIGKILL');

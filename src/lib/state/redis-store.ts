@@ -196,7 +196,10 @@ export class RedisStateStore implements StateStore {
       redis.disconnect();
       const cause = (redis as Client & { lastError?: unknown }).lastError ?? error;
       const what = target.kind === 'sentinel' ? `the Sentinel master "${target.masterName}" through ${target.safeUrl}` : target.safeUrl;
-      throw new StateError(`cannot reach the state store at ${what} (${errorCode(cause)})`, 'check --state / ROLLGATE_STATE and that Redis is running', { cause });
+      const code = errorCode(cause);
+      const tlsTrouble = target.tls && /CERT|SELF_SIGNED|SSL|TLS|UNABLE_TO_VERIFY/i.test(code);
+      const hint = tlsTrouble ? "the server's certificate is not trusted: set ROLLGATE_STATE_CA_FILE to the CA that signed it" : 'check --state / ROLLGATE_STATE and that Redis is running';
+      throw new StateError(`cannot reach the state store at ${what} (${code})`, hint, { cause });
     }
     return new RedisStateStore(redis, target);
   }
@@ -594,7 +597,7 @@ function createClient(target: RedisTarget): Client {
     autoResendUnfulfilledCommands: false,
     ...(target.username !== undefined ? { username: target.username } : {}),
     ...(target.password !== undefined ? { password: target.password } : {}),
-    ...(target.tls ? { tls: {} } : {}),
+    ...(target.tls ? { tls: target.ca ? { ca: target.ca } : {} } : {}),
   };
   let redis: Client;
   if (target.kind === 'cluster') {
@@ -618,7 +621,7 @@ function createClient(target: RedisTarget): Client {
       retryStrategy: retry,
       sentinelRetryStrategy: retry,
       ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
-      ...(target.tls ? { enableTLSForSentinelMode: true } : {}),
+      ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: target.ca ? { ca: target.ca } : {} } : {}),
       // Ask the sentinels again as soon as the old master refuses a write (it was demoted).
       // (No failoverDetector: its sentinel subscriptions outlived quit() after a failover and kept
       // the process alive. A killed master drops the connection anyway; a demoted one answers READONLY.)

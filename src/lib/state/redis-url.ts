@@ -33,6 +33,8 @@ export interface RedisTarget {
   password?: string;
   /** Sentinel only: from ROLLGATE_SENTINEL_PASSWORD_FILE, when the sentinels themselves need one. */
   sentinelPassword?: string;
+  /** TLS only: the CA certificate(s) from ROLLGATE_STATE_CA_FILE, for servers whose certificate a private CA signed. */
+  ca?: Buffer;
   /** Replicas that must confirm each write, capped at the replicas attached to the master (default 1). */
   minReplicas: number;
   /** How long one WAIT may block (default 2 s). */
@@ -126,6 +128,10 @@ export function parseRedisUrl(url: string, options: ParseOptions = {}): RedisTar
   const sentinelFile = env.ROLLGATE_SENTINEL_PASSWORD_FILE;
   const sentinelPassword = kind === 'sentinel' && sentinelFile ? readSecretFile(sentinelFile, 'ROLLGATE_SENTINEL_PASSWORD_FILE') : undefined;
 
+  const caFile = env.ROLLGATE_STATE_CA_FILE;
+  if (caFile && !tls) throw new UsageError(`ROLLGATE_STATE_CA_FILE is set, but the state store URL ${redactUrl(url)} does not use TLS`, `use ${match[1]!.replace(/^redis/, 'rediss')}//..., or unset ROLLGATE_STATE_CA_FILE`);
+  const ca = caFile ? readCaFile(caFile) : undefined;
+
   const query = new URLSearchParams((match[4] ?? '').slice(1));
   const known = new Set(['minReplicas', 'waitTimeout', 'retryFor']);
   for (const name of query.keys()) {
@@ -150,6 +156,7 @@ export function parseRedisUrl(url: string, options: ParseOptions = {}): RedisTar
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
     ...(sentinelPassword !== undefined ? { sentinelPassword } : {}),
+    ...(ca !== undefined ? { ca } : {}),
     minReplicas,
     waitTimeoutMs,
     retryForMs,
@@ -171,6 +178,17 @@ function interpolate(url: string, kind: RedisKind, text: string, env: NodeJS.Pro
     if (value === undefined || value === '') throw new UsageError(`state store URL ${redactUrl(url)} uses \${${name}}, which is not set`, `export ${name}=... (or use ROLLGATE_STATE_PASSWORD_FILE); for example: ${EXAMPLES[kind]}`);
     return value;
   });
+}
+
+function readCaFile(file: string): Buffer {
+  let ca: Buffer;
+  try {
+    ca = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`ROLLGATE_STATE_CA_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`ROLLGATE_STATE_CA_FILE: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return ca;
 }
 
 function readSecretFile(file: string, variable: string): string {
