@@ -86,6 +86,10 @@ const BROKEN: BrokenQuery[] = [
   { query: 'x offset 0s', at: '0s' },
   { query: 'x @', at: '' },
   { query: 'x @ foo', at: 'foo' },
+  { query: 'x @ +inf', at: 'x' },
+  { query: 'x @ 1e30', at: 'x' },
+  // Columns count characters (as editors and the YAML positions do); promtool counts UTF-8 bytes.
+  { query: 'x{a="é"} + é', at: 'é', occurrence: 1 },
   { query: 'rate(x[5m],)', at: ',' },
   { query: 'rate(,)', at: ',' },
   { query: 'quantile_over_time(0.9, [1h:5m])', at: ', [' },
@@ -206,7 +210,9 @@ describe('PromQL problems in the words and at the place promtool reports them', 
       expect(lineCol(broken.query, broken.query.length)).toBe(`${line}:${col}`);
       expect(['(', '[']).toContain(broken.query[found!.offset]);
     } else if (broken.query.trim() !== '') {
-      expect(lineCol(broken.query, found!.offset)).toBe(`${line}:${col}`);
+      const before = broken.query.slice(0, found!.offset);
+      const extraBytes = Buffer.byteLength(before) - before.length;
+      expect(lineCol(broken.query, found!.offset)).toBe(`${line}:${Number(col) - extraBytes}`);
     }
   });
 

@@ -478,9 +478,18 @@ class Parser {
       if (this.peek().type !== 'RIGHT_PAREN') this.unexpected('@', 'timestamp');
       this.consume();
     } else {
+      const negative = token.type === 'SUB';
       if (token.type === 'ADD' || token.type === 'SUB') this.consume();
       if (this.peek().type !== 'NUMBER') this.unexpected('@', 'timestamp');
-      this.number(this.consume());
+      const number = this.consume();
+      this.number(number);
+      const literal = number.val.toLowerCase();
+      const seconds = (literal === 'inf' ? Infinity : literal === 'nan' ? NaN : Number(number.val)) * (negative ? -1 : 1);
+      // Go's float64 → int64 milliseconds must not overflow; %f prints ±Inf, NaN and the full integer.
+      if (!Number.isFinite(seconds) || Math.abs(seconds) >= 2 ** 63) {
+        const shown = Number.isNaN(seconds) ? 'NaN' : !Number.isFinite(seconds) ? (seconds > 0 ? '+Inf' : '-Inf') : `${BigInt(seconds).toString()}.000000`;
+        this.semantic(expr.pos, `timestamp out of bounds for @ modifier: ${shown}`);
+      }
     }
     const target = this.modifierTarget(expr, '@');
     if (target?.at) this.semantic(expr.pos, '@ <timestamp> may not be set multiple times');
