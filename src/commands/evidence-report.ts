@@ -33,8 +33,8 @@ export async function run(ctx: CommandContext, options: EvidenceReportOptions): 
   // Refuse before any work: an existing file without --force is a usage error (exit 2).
   if (outFile) await checkOutFile(outFile, options.out!, options.force === true);
 
-  // An exported rollout log for md/html/junit: read, verified and summarised in one pass, the log never held.
-  const streamed = format === 'json' ? undefined : await summarizeFile(ctx, options.target, format);
+  // An exported rollout log: read, verified and summarised in one pass, the parsed log never held.
+  const streamed = await summarizeFile(ctx, options.target, format);
   if (streamed) return writeReport(ctx, streamed.chunks, streamed.summary, format, outFile, options);
 
   // Read and verified in one pass (chain, and a stored log against its recorded head): the
@@ -148,7 +148,8 @@ export async function writeAtomically(file: string, text: string | Iterable<stri
 
 /**
  * The summary and rendered pieces of an exported rollout log, made while the file is read: each
- * event is checked, hashed and folded into the summary as it is parsed, then dropped. Undefined
+ * event is checked, hashed and folded into the summary as it is parsed, then dropped (the JSON
+ * report keeps each event's text, which is the line itself unless redaction changed it). Undefined
  * when the target is not such a file (a store rollout, an audit, a log that does not open with
  * its rollout.started event): the caller reads it whole.
  */
@@ -169,19 +170,22 @@ async function summarizeFile(ctx: CommandContext, target: string, format: Report
   const summarizer = new RolloutSummarizer(secrets);
   let count = 0;
   let firstRead: string | undefined;
+  const texts: string[] = [];
   const log = await readEvidenceLog(file, {
     keep: false,
-    onEvent: (event) => {
+    onEvent: (event, line) => {
       if (!isEventLike(event)) return;
       if (count++ === 0) firstRead = JSON.stringify(event);
-      summarizer.add(event);
+      const shown = summarizer.add(event);
+      // The same text either way; the line is a view of what was read, the other a new copy.
+      if (format === 'json') texts.push(shown === line ? line : shown);
     },
   });
   if (count === 0) throw new UsageError(`${target} holds no readable evidence events${log.problem ? ` (${log.problem.reason})` : ''}`, 'pass an NDJSON log or a JSON report written by rollgate');
   // Changed between the two reads: the secrets may be another plan's; read it again, whole.
   if (firstRead !== JSON.stringify(first)) return undefined;
   const summary = summarizer.finish(toChainResult(verifyEvidenceLog(log)));
-  return { summary, chunks: summaryChunks(summary, format, secrets) };
+  return { summary, chunks: summaryChunks(summary, format, secrets, { texts }) };
 }
 
 /** A path that exists is an exported log; anything else is a rollout ID or service in the store. */

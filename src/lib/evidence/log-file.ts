@@ -40,8 +40,11 @@ export function formatNdjson(events: readonly RolloutEvent[]): string {
  * read whole, as it has to be parsed whole.
  */
 export interface ReadOptions {
-  /** Called with each readable entry, in order, as it is read. */
-  onEvent?: (event: unknown) => void;
+  /**
+   * Called with each readable entry, in order, as it is read; for NDJSON with its line too
+   * (checked to be exactly the entry's canonical JSON).
+   */
+  onEvent?: (event: unknown, canonicalText?: string) => void;
   /**
    * false: NDJSON events are handed to onEvent and not kept (`events` comes back empty), so a
    * reader that folds them in as they come never holds the log. Default true.
@@ -219,7 +222,7 @@ class NdjsonReader {
     this.readable += 1;
     if (this.options.keep !== false) this.events.push(value);
     this.checker.add(value, line);
-    this.options.onEvent?.(value);
+    this.options.onEvent?.(value, line);
   }
 }
 

@@ -19,11 +19,21 @@ function cell(text: string, cls: string): string {
 }
 
 function table(head: string[], rows: string[], scroll = false): string {
-  const t = `<table><thead>${row(head.map(esc), 'th')}</thead><tbody>${rows.join('')}</tbody></table>`;
-  return scroll ? `<div class="scroll">${t}</div>` : t;
+  return tablePieces(head, rows, scroll).join('');
 }
 
-function gateSection(gate: GateReport, s: ReportSummary): string {
+/** ROWS_PER_PIECE rows a piece: a 10,000-row table is written as it is made, never joined whole. */
+const ROWS_PER_PIECE = 500;
+
+function tablePieces(head: string[], rows: readonly string[], scroll = false): string[] {
+  const pieces = [`${scroll ? '<div class="scroll">' : ''}<table><thead>${row(head.map(esc), 'th')}</thead><tbody>`];
+  for (let start = 0; start < rows.length; start += ROWS_PER_PIECE) pieces.push(rows.slice(start, start + ROWS_PER_PIECE).join(''));
+  pieces.push(`</tbody></table>${scroll ? '</div>' : ''}`);
+  return pieces;
+}
+
+/** A gate's section as pieces whose concatenation is the section (its parts one a line). */
+function gateSection(gate: GateReport, s: ReportSummary): string[] {
   const c = gate.counts;
   const parts: string[] = [];
   parts.push(`<section class="gate" id="gate-${esc(gate.name)}" data-gate="${esc(gate.name)}">`);
@@ -40,9 +50,10 @@ function gateSection(gate: GateReport, s: ReportSummary): string {
     const link = gate.graphLinks.find((l) => l.query === query);
     parts.push(`<p class="muted">${gate.queries.length > 1 ? `Query ${i + 1}` : 'Query'} as sent${link ? ` · <a class="graph-link" href="${esc(link.url)}" rel="noreferrer noopener">Prometheus graph over the rollout</a>` : ''}</p><pre><code>${esc(query)}</code></pre>`);
   }
+  const pieces = [parts.join('\n'), '\n'];
   if (gate.measurements.length > 0) {
-    parts.push(
-      table(
+    pieces.push(
+      ...tablePieces(
         ['time', 'step', 'phase', 'value', 'verdict', 'reason'],
         gate.measurements.map(
           (m) =>
@@ -51,9 +62,9 @@ function gateSection(gate: GateReport, s: ReportSummary): string {
         true,
       ),
     );
-  } else parts.push('<p class="muted">Not measured.</p>');
-  parts.push('</section>');
-  return parts.join('\n');
+  } else pieces.push('<p class="muted">Not measured.</p>');
+  pieces.push('\n</section>');
+  return pieces;
 }
 
 export function renderHtml(s: ReportSummary): string {
@@ -67,7 +78,8 @@ export function renderHtml(s: ReportSummary): string {
 export function renderHtmlChunks(s: ReportSummary): string[] {
   const status = s.stillRunning ? `still running (${s.status})` : s.status.replace('_', ' ');
   const title = `Rollout ${s.rolloutId}: ${status}`;
-  const body: string[] = [];
+  // Each entry is one part of the page (a line of its own); a gate section comes as pieces.
+  const body: Array<string | string[]> = [];
   body.push(`<h1>${esc(title)}</h1>`);
   if (s.stillRunning) body.push(`<p class="banner running" role="status">⚠ This rollout is still running. The report shows the evidence up to ${esc(s.lastEventAt ?? 'now')} (event #${s.chain.events}); it is not a final result.</p>`);
   if (!s.chain.intact) body.push(`<p class="banner broken" role="alert">✖ Evidence chain broken at event #${s.chain.brokenAt}: ${esc(s.chain.reason ?? '')}. Do not trust what follows without investigation.</p>`);
@@ -152,5 +164,5 @@ export function renderHtmlChunks(s: ReportSummary): string[] {
 <body>
 <main>
 `;
-  return [head, ...body.map((part) => `${part}\n`), '</main>\n</body>\n</html>\n'];
+  return [head, ...body.flatMap((part) => (typeof part === 'string' ? [`${part}\n`] : [...part, '\n'])), '</main>\n</body>\n</html>\n'];
 }

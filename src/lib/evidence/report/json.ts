@@ -61,18 +61,30 @@ const EVENTS_PER_CHUNK = 100;
  * no secret inside one) is ever cut in two.
  */
 export function* renderJsonChunks(summary: ReportSummary, events: readonly RolloutEvent[]): Generator<string> {
+  yield* jsonReportChunks(summary, events.length, (i) => JSON.stringify(events[i]));
+}
+
+/**
+ * The same pieces from the events' JSON text, already made (each exactly `JSON.stringify` of the
+ * redacted event): a reader that keeps those texts instead of the parsed events.
+ */
+export function renderJsonTextChunks(summary: ReportSummary, texts: readonly string[]): Generator<string> {
+  return jsonReportChunks(summary, texts.length, (i) => texts[i]!);
+}
+
+function* jsonReportChunks(summary: ReportSummary, count: number, eventText: (index: number) => string): Generator<string> {
   const { events: _events, ...head } = buildJsonReport(summary, []);
   // The summary pretty for people, each event on one line: readable, and a 10,000-event log stays compact.
   const headText = JSON.stringify(head, null, 2);
-  if (events.length === 0) {
+  if (count === 0) {
     yield `${headText.slice(0, -2)},\n  "events": []\n}\n`;
     return;
   }
   yield `${headText.slice(0, -2)},\n  "events": [\n`;
-  for (let start = 0; start < events.length; start += EVENTS_PER_CHUNK) {
+  for (let start = 0; start < count; start += EVENTS_PER_CHUNK) {
     let chunk = '';
-    const end = Math.min(events.length, start + EVENTS_PER_CHUNK);
-    for (let i = start; i < end; i++) chunk += `    ${JSON.stringify(events[i])}${i + 1 < events.length ? ',' : ''}\n`;
+    const end = Math.min(count, start + EVENTS_PER_CHUNK);
+    for (let i = start; i < end; i++) chunk += `    ${eventText(i)}${i + 1 < count ? ',' : ''}\n`;
     yield chunk;
   }
   yield '  ]\n}\n';

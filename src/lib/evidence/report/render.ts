@@ -2,7 +2,7 @@
 import { redactText } from '../../redact.js';
 import type { RolloutEvent } from '../../state/types.js';
 import { renderHtmlChunks } from './html.js';
-import { renderJsonChunks } from './json.js';
+import { renderJsonChunks, renderJsonTextChunks } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 import { redactEvents, summarizeRollout, type ChainResult, type ReportSummary } from './summary.js';
@@ -43,11 +43,11 @@ export function streamReport(events: readonly RolloutEvent[], format: ReportForm
 }
 
 /**
- * Lays out a summary in one format, in pieces. `events` (redacted) are needed by the JSON report
- * only, which holds the whole log; the other formats are made from the summary alone, so a reader
- * that summarised the log as it read it (RolloutSummarizer) never holds the log.
+ * Lays out a summary in one format, in pieces. `events` (redacted, or their JSON text) are needed
+ * by the JSON report only, which holds the whole log; the other formats are made from the summary
+ * alone, so a reader that summarised the log as it read it (RolloutSummarizer) never holds the log.
  */
-export function summaryChunks(summary: ReportSummary, format: ReportFormat, secrets: readonly string[], events?: readonly RolloutEvent[]): Iterable<string> {
+export function summaryChunks(summary: ReportSummary, format: ReportFormat, secrets: readonly string[], events?: readonly RolloutEvent[] | { texts: readonly string[] }): Iterable<string> {
   let chunks: Iterable<string>;
   switch (format) {
     case 'md':
@@ -58,7 +58,7 @@ export function summaryChunks(summary: ReportSummary, format: ReportFormat, secr
       break;
     case 'json':
       if (!events) throw new TypeError('the JSON report holds the events: pass them');
-      chunks = renderJsonChunks(summary, events);
+      chunks = 'texts' in events ? renderJsonTextChunks(summary, events.texts) : renderJsonChunks(summary, events);
       break;
     case 'junit':
       chunks = [renderJunit(summary)];

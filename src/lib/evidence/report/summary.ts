@@ -214,12 +214,13 @@ function chainResult(events: readonly RolloutEvent[]): ChainResult {
 const MAYBE_SECRET_RE = /:\/\/|password|passwd|secret|token|auth(?!or(?!i[sz]ation))|api[-_]?key|cookie|credential/i;
 
 /** One event as it may be shown, and whether redaction changed it. `usable`: secrets long enough to mask. */
-function redactEvent(event: RolloutEvent, usable: readonly string[]): { event: RolloutEvent; changed: boolean } {
+function redactEvent(event: RolloutEvent, usable: readonly string[]): { event: RolloutEvent; changed: boolean; text: string } {
   const text = JSON.stringify(event);
-  if (!MAYBE_SECRET_RE.test(text) && !usable.some((secret) => text.includes(secret) || text.includes(encodeURIComponent(secret)))) return { event, changed: false };
+  if (!MAYBE_SECRET_RE.test(text) && !usable.some((secret) => text.includes(secret) || text.includes(encodeURIComponent(secret)))) return { event, changed: false, text };
   const redacted = redactDeep(event, usable);
   // redactDeep keeps key order, so a plain stringify tells whether anything was masked.
-  return { event: redacted, changed: JSON.stringify(redacted) !== text };
+  const shown = JSON.stringify(redacted);
+  return { event: redacted, changed: shown !== text, text: shown };
 }
 
 function usableSecrets(secrets: readonly string[]): string[] {
@@ -306,11 +307,15 @@ export class RolloutSummarizer {
     this.usable = usableSecrets(secrets);
   }
 
-  /** Folds in one event as read: redacted first, so nothing derived from it holds a secret. */
-  add(raw: RolloutEvent): void {
-    const { event, changed } = redactEvent(raw, this.usable);
+  /**
+   * Folds in one event as read: redacted first, so nothing derived from it holds a secret.
+   * Returns the event as shown, as JSON text (`JSON.stringify` of the redacted event).
+   */
+  add(raw: RolloutEvent): string {
+    const { event, changed, text } = redactEvent(raw, this.usable);
     if (changed) this.changed.push(raw.seq);
     this.addShown(event);
+    return text;
   }
 
   /** Folds in one event already redacted (see redactEvents). */
@@ -327,8 +332,13 @@ export class RolloutSummarizer {
     if (event.type === EventType.measurement) {
       const report = this.gateDraft(str(d.gate) ?? '(unnamed)');
       const value = num(d.value);
-      const query = str(d.query) ?? '';
-      if (query && !report.queries.includes(query)) report.queries.push(query);
+      const sent = str(d.query) ?? '';
+      // Rows share the gate's copy of its query: 10,000 measurements keep one string, not 10,000.
+      let query = report.queries.find((q) => q === sent);
+      if (query === undefined) {
+        query = sent;
+        if (sent) report.queries.push(sent);
+      }
       const recorded = str(d.threshold);
       if (recorded !== null && !report.firstThreshold) report.firstThreshold = recorded;
       if (d.severity === 'warning' || d.severity === 'critical') report.measuredSeverity = d.severity;
