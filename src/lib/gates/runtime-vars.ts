@@ -37,7 +37,12 @@ export function withRuntimeVars(gate: GateSpec, runtime: QueryRuntime): GateSpec
     // With placeholders still open (weight/step outside a rollout) the caller refuses the gate itself.
     if (placeholdersIn(rendered).length === 0) {
       const problem = findPromqlError(rendered);
-      if (problem) throw new UsageError(`gate "${gate.name}": ${field}: the query to send is not valid PromQL (${problem.message}); it was not sent`);
+      if (problem) {
+        // Where in the finished query, as promtool says it (line:col), since it is not the text of the plan.
+        const before = rendered.slice(0, problem.offset);
+        const at = `${before.split('\n').length}:${problem.offset - before.lastIndexOf('\n')}`;
+        throw new UsageError(`gate "${gate.name}": ${field}: the query to send is not valid PromQL (${at}: ${problem.message}); it was not sent`);
+      }
     }
     return rendered;
   };

@@ -40,7 +40,7 @@ describe('withRuntimeVars: the finished query is checked before it is sent (issu
     }
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).exitCode).toBe(2);
-    expect((error as Error).message).toMatch(/^gate "g": query: the query to send is not valid PromQL \(PromQL parse error: unclosed left parenthesis\); it was not sent$/);
+    expect((error as Error).message).toMatch(/^gate "g": query: the query to send is not valid PromQL \(1:4: PromQL parse error: unclosed left parenthesis\); it was not sent$/);
   });
   it('a value that would change the structure is refused', () => {
     expect(() => withRuntimeVars({ ...gate, query: 'x > {{weight}}' }, { rangeMs: 30_000, weight: Number.NaN })).not.toThrow();
