@@ -130,7 +130,7 @@ zpty -w rg "source \${(q)1}"
 local chunk screen
 while zpty -r rg chunk; do
   screen+=$chunk
-  [[ $chunk == *ROLLGATE_READY* ]] && break
+  [[ $screen == *ROLLGATE_READY* ]] && break
 done
 zpty -w -n rg "$2"$'\\t'
 while zpty -r rg chunk; do screen+=$chunk; done
