@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ANSI, runCli } from '../support/cli.js';
+import { spawn } from 'node:child_process';
+import { ANSI, BIN, CI_ENV, ROOT, runCli } from '../support/cli.js';
 
 const HEAVY = ['ioredis', 'axios', '@inquirer/prompts', 'ora', 'execa', 'cli-table3'];
 const TRACE = fileURLToPath(new URL('../support/module-trace/register.mjs', import.meta.url));
@@ -36,6 +37,18 @@ describe('CLI frame', () => {
     const redis = await runCli(['--json', 'rollout', 'status', '--state', 'redis://127.0.0.1:1/0'], { nodeArgs: ['--import', TRACE], env: { MODULE_TRACE_FILE: traceFile() } });
     expect(redis.code).toBe(3);
     expect(readFileSync(lastTrace, 'utf8').split('\n')).toContain('ioredis');
+  });
+
+  it('a reader that closes the pipe early (| head -1) is no error: no EPIPE stack, the command\'s own exit code', async () => {
+    for (const args of [['--help'], ['plan', 'show', 'playbooks/canary-standard.yaml'], ['help', 'exit-codes']]) {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...CI_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout.destroy(); // the reader is gone before the first line
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(stderr, args.join(' ')).not.toContain('EPIPE');
+      expect(code, args.join(' ')).toBe(0);
+    }
   });
 
   it('prints the exit code table', async () => {
