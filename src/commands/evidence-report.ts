@@ -82,11 +82,34 @@ function chainExit(ctx: CommandContext, chain: ChainResult, id: string, written:
   return ExitCode.failed;
 }
 
-/** Writes pieces to a stream, waiting for it to drain, so a large report is never buffered whole. */
+/**
+ * Writes pieces to a stream, waiting for it to drain, so a large report is never buffered whole.
+ * A reader that goes away (`| head`: EPIPE) ends the writing quietly instead of crashing the process.
+ */
 async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  let failure: Error | undefined;
+  // Stays attached: the error of the last write is emitted after it returns.
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') failure ??= error;
+    else failure ??= Object.assign(new Error('the reader of stdout went away'), { code: 'EPIPE' });
+  });
   for (const chunk of chunks) {
-    if (!stream.write(chunk)) await new Promise<void>((resolve) => stream.once('drain', resolve));
+    if (failure) break;
+    if (!stream.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.off('drain', done);
+          stream.off('close', done);
+          stream.off('error', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        stream.on('close', done);
+        stream.on('error', done);
+      });
+    }
   }
+  if (failure && (failure as NodeJS.ErrnoException).code !== 'EPIPE') throw failure;
 }
 
 /** An `sla audit` log: its own renderers (src/lib/evidence/report/audit-*.ts), same output rules. */

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNdjson, parseEvidenceLog } from '../../src/lib/evidence/log-file.js';
 import { GENESIS_PREV, hashEvent } from '../../src/lib/log/chain.js';
 import type { RolloutEvent } from '../../src/lib/state/types.js';
-import { runCli } from '../support/cli.js';
+import { BIN, ROOT, runCli } from '../support/cli.js';
 import { storeRecordedRollout } from '../support/stored-rollout.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { FIXTURE_DIR } from '../unit/evidence/report/fixtures.js';
@@ -148,4 +148,14 @@ describe('evidence report against the recorded chain head', () => {
       expect(result.stdout).not.toContain(token);
     }
   });
+
+  it('a reader that stops early (| head) ends the streamed report quietly: no EPIPE crash, no stack trace', async () => {
+    const { execFileSync, spawnSync } = await import('node:child_process');
+    const big = join(dir, 'big.ndjson');
+    execFileSync(process.execPath, [join(ROOT, 'bench/report-render.mjs'), '--write-log', big, '--events', '3000']);
+    for (const format of ['json', 'html']) {
+      const result = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" evidence report "${big}" --format ${format} | head -c 100 >/dev/null; echo "exit \${PIPESTATUS:-0}"`], { encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 60_000 });
+      expect(result.stderr).not.toMatch(/EPIPE|Unhandled|at writeChunks/);
+    }
+  }, 90_000);
 });
