@@ -5,6 +5,7 @@
  * found on PATH as a user's shell would find it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -117,7 +118,10 @@ describe('rollgate completion bash, typed in an interactive bash (tmux)', () => 
     tmux('send-keys', '-t', 'bash', `source ${box.scripts.bash}; echo sourced-ok`, 'Enter');
   });
   afterAll(() => {
+    // kill-server leaves the socket file behind: removed too.
+    const socketPath = spawnSync('tmux', ['-L', socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout.trim();
     spawnSync('tmux', ['-L', socket, 'kill-server']);
+    if (socketPath.includes(socket)) rmSync(socketPath, { force: true });
   });
 
   it('completes a rollout from the store named by --state file:..., and --flag=value, as typed', async () => {
