@@ -86,7 +86,7 @@ export interface RolloutRenderer {
 }
 
 /**
- * Logs an event's line and remembers what a person was shown (what -q hides was not shown), so
+ * Logs an event's line and remembers the warnings and errors a person was shown (-q keeps them), so
  * each thing is said once: a rollback caused by a failed measurement does not repeat the value
  * and threshold its measurement line just gave (`rolling back from 25%: gate error-rate failed
  * (1 failure, limit 0)` under `gate error-rate: fail — 0.12 > max 0.05`).
@@ -120,7 +120,8 @@ function shownLines(ui: Ui, totalSteps: number): { event(event: RolloutEvent): v
         }
       }
       ui.log(described.level, described.line);
-      if (ui.quiet && (described.level === 'info' || described.level === 'success')) return;
+      // Reasons are said at warn and error level (also under -q); pass lines need not be kept.
+      if (described.level !== 'warn' && described.level !== 'error') return;
       shown.push(described.line);
       if (whole !== undefined) conveyed.push(whole);
       if (event.type === 'measurement' && event.data.verdict !== 'pass' && typeof event.data.reason === 'string' && event.data.reason !== '') measured.push(event.data.reason);
