@@ -6,6 +6,7 @@
  * services come from real file state stores through `rollgate __complete`, found on PATH.
  * A missing shell fails these tests: scripts/setup.sh installs both.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completionSandbox, DEFAULT_STORE_IDS, fishComplete, OTHER_STORE_IDS, requireShell, zshComplete, type CompletionSandbox } from '../support/completion.js';
@@ -111,6 +112,10 @@ describe('fish shows what each candidate is', () => {
     expect(rollouts.descriptions.get('checkout')).toBe('service, 2 rollouts');
     expect(fishComplete(box, 'rollgate rollout ').descriptions.get('approve')).toBe('approve a rollout paused at an approval step');
     expect(fishComplete(box, 'rollgate --st').descriptions.get('--state')).toBe('state store: file:./.rollgate');
+    // rollgate gone from PATH (the script kept after an uninstall): no rollouts, and no fish error
+    // at every Tab (fishComplete fails on any stderr).
+    const withoutRollgate = (process.env.PATH ?? '').split(':').filter((dir) => dir && !existsSync(path.join(dir, 'rollgate'))).join(':');
+    expect(fishComplete(box, 'rollgate rollout status ', { env: { PATH: withoutRollgate } }).words).toEqual([]);
     // A flag's values stand alone (not each with the flag's description).
     const formats = fishComplete(box, 'rollgate evidence report x --format ');
     expect(formats.words.sort()).toEqual(['html', 'json', 'junit', 'md']);

@@ -66,6 +66,8 @@ export function fishScript(nodes: CommandNode[]): string {
   L.push('end');
   L.push('# Rollout IDs (newest first) and services from the state store of this command line.');
   L.push('function __rollgate_rollouts');
+  // Not on PATH (a script kept after an uninstall): nothing, rather than fish's error at every Tab.
+  L.push('    type -q rollgate; or return');
   L.push('    __rollgate_walk');
   L.push('    rollgate __complete rollouts --describe $__rollgate_state </dev/null 2>/dev/null');
   L.push('end');
