@@ -30,7 +30,7 @@ export type InputKind = 'plan' | 'policy';
 /** Plan or SLA policy, from what the file declares (the SLA loader knows SLAPolicy, Sloth and OpenSLO). */
 export function detectKind(text: string, file: string): InputKind {
   if (looksLikePolicy(text)) return 'policy';
-  const first = parseAllDocuments(text).find((doc) => 'contents' in doc && doc.contents !== null);
+  const first = parseAllDocuments(text, { logLevel: 'error' }).find((doc) => 'contents' in doc && doc.contents !== null);
   const data = first && 'contents' in first ? (first.toJS() as Record<string, unknown> | null) : null;
   if (data?.kind === 'RolloutPlan') return 'plan';
   throw new PlanError([{ file, line: 1, col: 1, path: '', message: 'neither a RolloutPlan nor an SLA policy (SLAPolicy, Sloth prometheus/v1, OpenSLO v1)' }]);

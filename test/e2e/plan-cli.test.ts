@@ -4,7 +4,8 @@
  * (`npm test` does it first).
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stderrMessages } from '../support/cli.js';
 import { describe, expect, it } from 'vitest';
@@ -139,6 +140,20 @@ describe('rollgate plan validate', () => {
     const run = await rollgate('plan', 'validate', file);
     expect(run.code).toBe(2);
     expect(messages(run.stderr)).toEqual([`${file}:4:9: YAML syntax error: this double-quoted string is never closed: add the closing " (or remove the opening one)`]);
+  });
+
+  it('a tab or a bad indent inside the steps: the one syntax error, and nothing else on stderr (no YAML library warning)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rollgate-indent-'));
+    const standard = readFileSync(join(ROOT, 'playbooks/canary-standard.yaml'), 'utf8');
+    for (const [name, broken] of [['tab.yaml', '\tbake: 5m'], ['indent.yaml', 'bake: 5m']] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, standard.replace(/^( {4})bake: 5m$/m, broken));
+      const run = await rollgate('plan', 'validate', file);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr.trim().split('\n'), run.stderr).toHaveLength(1);
+      expect(run.stderr).toMatch(/YAML syntax error/);
+      expect(run.stderr).not.toMatch(/Warning|stringified/);
+    }
   });
 
   it('reports a missing file with exit 2', async () => {

@@ -137,7 +137,7 @@ export function parseYamlSource(content: string | Uint8Array, file: string, env:
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const text = typeof content === 'string' ? content : new TextDecoder('utf-8').decode(content);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true, logLevel: 'error' });
   const source = new PlanSource(file, text, doc, lineCounter);
   const failed = (issues: PlanIssue[]): ParsedYaml => ({ ok: false, sha256, issues: sortByPosition(issues) });
 

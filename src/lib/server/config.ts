@@ -71,7 +71,7 @@ export function defaultServeConfig(): ServeConfig {
 /** Parses the config text; problems are `file:line:col: ...` (PlanError, exit 2). */
 export function parseServeConfig(text: string, file: string): ServeConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const source = new PlanSource(file, text, doc, lineCounter);
   if (doc.errors.length > 0) throw new PlanError(doc.errors.map((error) => source.issueAt(error.pos[0], `YAML syntax error: ${error.message}`)));
   const config = defaultServeConfig();

@@ -15,7 +15,7 @@ export interface ParsedDocument {
  */
 export function parseDocuments(content: string, file: string): { documents: ParsedDocument[]; issues: PlanIssue[] } {
   const lineCounter = new LineCounter();
-  const parsed = parseAllDocuments(content, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true });
+  const parsed = parseAllDocuments(content, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true, logLevel: 'error' });
   const raw = Array.isArray(parsed) ? parsed : [];
   const issues: PlanIssue[] = [];
   const documents: ParsedDocument[] = [];

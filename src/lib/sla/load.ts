@@ -49,7 +49,7 @@ export { policyFormatOf } from './format.js';
  */
 export function looksLikePolicy(content: string): boolean {
   try {
-    return parseAllDocuments(content).some((doc) => 'contents' in doc && policyFormatOf(doc.toJS({ maxAliasCount: 100 })) !== undefined);
+    return parseAllDocuments(content, { logLevel: 'error' }).some((doc) => 'contents' in doc && policyFormatOf(doc.toJS({ maxAliasCount: 100 })) !== undefined);
   } catch {
     return false;
   }
