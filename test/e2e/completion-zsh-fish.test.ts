@@ -63,6 +63,8 @@ describe.each(['zsh', 'fish'] as const)('rollgate completion %s, in a real shell
     expect(await ask('rollgate init --steps b')).toEqual(['blue-green']);
     expect(sorted(await ask('rollgate completion '))).toEqual(['bash', 'fish', 'zsh']);
     expect(await ask('rollgate help ')).toEqual(expect.arrayContaining(['exit-codes', 'rollout', 'plan']));
+    expect(sorted(await ask('rollgate help rollout '))).toEqual(['approve', 'resume', 'run', 'status']);
+    expect(await ask('rollgate help rollout run ')).toEqual([]);
   });
 
   it('completes file arguments and file-valued flags with files', async () => {

@@ -62,6 +62,7 @@ describe('rollgate completion bash, in a real bash', () => {
     expect(complete(['rollgate', 'init', '--steps', 'b'])).toEqual(['blue-green']);
     expect(complete(['rollgate', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
     expect(complete(['rollgate', 'help', ''])).toContain('exit-codes');
+    expect(complete(['rollgate', 'help', 'sla', ''])).toEqual(['audit', 'rules']);
   });
 
   it('completes rollout IDs (newest first) and services from the state store, audits left out', () => {

@@ -62,7 +62,6 @@ const HELP_FLAG: Flag = { names: ['--help', '-h'], takesValue: false, files: fal
 
 function argKind(path: string, command: Command): Pick<CommandNode, 'arg' | 'words'> {
   if (ROLLOUT_ARGS.has(path)) return { arg: 'rollout' };
-  if (path === 'help') return { arg: 'words', words: [...command.parent!.commands.filter((c) => !(c as unknown as { _hidden?: boolean })._hidden && c.name() !== 'help').map((c) => c.name()), 'exit-codes'] };
   const first = command.registeredArguments[0];
   if (!first) return { arg: 'none' };
   if (first.argChoices) return { arg: 'words', words: [...first.argChoices] };
@@ -84,7 +83,24 @@ export function commandTree(program: Command): CommandNode[] {
     for (const sub of visible) visit(sub, path ? `${path} ${sub.name()}` : sub.name());
   };
   visit(program, '');
-  return nodes;
+  return withHelpPaths(nodes);
+}
+
+/**
+ * `rollgate help rollout run`: the help command takes a command path, so its words are completed
+ * like the commands themselves (`help rollout <Tab>` → run, status, ...), plus the topic exit-codes.
+ */
+function withHelpPaths(nodes: CommandNode[]): CommandNode[] {
+  const help = nodes.find((n) => n.path === 'help');
+  if (!help) return nodes;
+  const program = nodes.find((n) => n.path === '')!;
+  const commands = nodes.filter((n) => n.path !== '' && n.path !== 'help' && !n.path.startsWith('help '));
+  help.subcommands = [...program.subcommands.filter((s) => s !== 'help'), 'exit-codes'];
+  help.arg = 'none';
+  delete help.words;
+  const mirrored = commands.map((n) => ({ path: `help ${n.path}`, summary: n.summary, subcommands: [...n.subcommands], flags: [HELP_FLAG], arg: 'none' as const }));
+  const topic: CommandNode = { path: 'help exit-codes', summary: 'what each exit code means', subcommands: [], flags: [HELP_FLAG], arg: 'none' };
+  return [...nodes, ...mirrored, topic];
 }
 
 /** A command's own flags, then the program's (inherited by every command; --version only at the top). */

@@ -53,3 +53,15 @@ describe('commandTree', () => {
     expect(valueFlagNames(nodes)).toEqual(['--on-approval', '--out', '--state']);
   });
 });
+
+describe('commandTree with a help command', () => {
+  it('completes help like the command path it takes, plus the exit-codes topic', () => {
+    const program = new Command('rollgate');
+    program.command('help [topic...]').description('help for a command');
+    program.command('sla').description('SLA governance').command('audit').description('audit');
+    const nodes = commandTree(program);
+    expect(nodes.find((n) => n.path === 'help')).toMatchObject({ subcommands: ['sla', 'exit-codes'], arg: 'none' });
+    expect(nodes.find((n) => n.path === 'help sla')).toMatchObject({ subcommands: ['audit'], summary: 'SLA governance', arg: 'none' });
+    expect(nodes.map((n) => n.path)).toEqual(['', 'help', 'sla', 'sla audit', 'help sla', 'help sla audit', 'help exit-codes']);
+  });
+});
