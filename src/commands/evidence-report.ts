@@ -38,8 +38,10 @@ export async function run(ctx: CommandContext, options: EvidenceReportOptions): 
   if (streamed) return writeReport(ctx, streamed.chunks, streamed.summary, format, outFile, options);
 
   // Read and verified in one pass (chain, and a stored log against its recorded head): the
-  // renderers get the verdict, never verify again.
-  const { events, chain } = await loadEvents(ctx, options.target);
+  // renderers get the verdict, never verify again. A stored rollout's log is summarised as it is read.
+  const loaded = await loadEvents(ctx, options.target, format);
+  if ('summary' in loaded) return writeReport(ctx, loaded.chunks, loaded.summary, format, outFile, options);
+  const { events, chain } = loaded;
   const { isAuditLog } = await import('../lib/evidence/report/audit-summary.js');
   if (isAuditLog(events)) return reportAudit(ctx, events, format, outFile, options, chain);
   const [{ streamReport }, { readPlanSecrets }] = await Promise.all([import('../lib/evidence/report/render.js'), import('../lib/evidence/report/secrets.js')]);
@@ -211,27 +213,68 @@ async function summarizeFile(ctx: CommandContext, target: string, format: Report
   return { summary, chunks: summaryChunks(summary, format, secrets, { texts }) };
 }
 
-/** A path that exists is an exported log; anything else is a rollout ID or service in the store. */
-async function loadEvents(ctx: CommandContext, target: string): Promise<{ events: RolloutEvent[]; chain: ChainResult }> {
+type Loaded = { events: RolloutEvent[]; chain: ChainResult } | { summary: ReportSummary; chunks: Iterable<string> };
+
+/**
+ * A path that exists is an exported log; anything else is a rollout ID or service in the store,
+ * whose log is checked and summarised as the store hands it over (the parsed log is never held;
+ * the JSON report keeps each event's text), unless it does not open with rollout.started (an
+ * audit, an odd log): then its events are kept for the whole-log path.
+ */
+async function loadEvents(ctx: CommandContext, target: string, format: ReportFormat): Promise<Loaded> {
   const file = path.resolve(ctx.cwd, target);
   const stat = await fs.stat(file).catch(() => undefined);
   if (stat?.isFile()) return loadFile(file, target);
   if (stat) throw new UsageError(`${target} is a directory, not an evidence log`);
   if (/[/\\]|\.(nd)?json$/i.test(target)) throw new UsageError(`no such file: ${target}`, 'pass an exported log (NDJSON or JSON report), a rollout ID or a service');
-  const [{ serviceRollout }, { withStore }, { readStoredLog }] = await Promise.all([import('../lib/rollout/find.js'), import('./run-session.js'), import('../lib/log/stored-check.js')]);
-  return withStore(ctx, async (store) => {
+  const [{ serviceRollout }, { withStore }, { readStoredLog }, { RolloutSummarizer }, { summaryChunks }, { readPlanSecretsSync }] = await Promise.all([
+    import('../lib/rollout/find.js'),
+    import('./run-session.js'),
+    import('../lib/log/stored-check.js'),
+    import('../lib/evidence/report/summary.js'),
+    import('../lib/evidence/report/render.js'),
+    import('../lib/evidence/report/secrets.js'),
+  ]);
+  return withStore(ctx, async (store): Promise<Loaded> => {
     // Looked up without reading the log (findRollout would read and reduce it once more).
     const record = (await store.getRollout(target)) ?? (await serviceRollout(store, target));
     if (!record) throw new UsageError(`no rollout or service "${target}" in ${store.url}`, 'list them with: rollgate rollout status');
-    const found = { rolloutId: record.rolloutId };
+    const id = record.rolloutId;
+    let summarizer: InstanceType<typeof RolloutSummarizer> | undefined;
+    let secrets: string[] = [];
+    let kept: RolloutEvent[] | undefined;
+    let count = 0;
+    const texts: string[] = [];
     // The same judgement as `evidence verify`: the chain, and the log against its recorded head.
-    const { events, verdict } = await readStoredLog(store, found.rolloutId, record);
-    if (events.length === 0) {
+    const { verdict, readable } = await readStoredLog(store, id, record, undefined, {
+      keep: false,
+      onEvent: (event, text) => {
+        count += 1;
+        if (!summarizer && !kept) {
+          // The plan (and so the secrets to mask) is the first event: read them before the next.
+          if (event.type === 'rollout.started') {
+            secrets = readPlanSecretsSync([event], { cwd: ctx.cwd, env: ctx.env });
+            summarizer = new RolloutSummarizer(secrets);
+          } else kept = [];
+        }
+        if (kept) {
+          kept.push(event);
+          return;
+        }
+        const shown = summarizer!.add(event);
+        // The same text either way; the stored line is already held, the other is a new copy.
+        if (format === 'json') texts.push(shown === text ? text : shown);
+      },
+    });
+    if (count === 0 || !readable) {
       // Nothing to render: a log cut to nothing or unreadable is broken evidence (exit 1), an empty one a usage error.
-      if (!verdict.ok && verdict.reason !== 'the log holds no events') throw new TamperedError(`evidence of ${found.rolloutId} is broken at event #${verdict.brokenAt}: ${verdict.reason}`, `run: rollgate evidence verify ${found.rolloutId}`);
-      throw new UsageError(`rollout ${found.rolloutId} has no events in ${store.url}`);
+      if (!verdict.ok && verdict.reason !== 'the log holds no events') throw new TamperedError(`evidence of ${id} is broken at event #${verdict.brokenAt}: ${verdict.reason}`, `run: rollgate evidence verify ${id}`);
+      throw new UsageError(`rollout ${id} has no events in ${store.url}`);
     }
-    return { events, chain: toChainResult(verdict) };
+    const chain = toChainResult(verdict);
+    if (kept) return { events: kept, chain };
+    const summary = summarizer!.finish(chain);
+    return { summary, chunks: summaryChunks(summary, format, secrets, { texts }) };
   });
 }
 

@@ -20,13 +20,20 @@ function hashAt(events: readonly RolloutEvent[], seq: number): string | undefine
  * behind (a cut) and never further ahead.
  */
 export function checkAgainstHead(events: readonly RolloutEvent[], head: ChainHead | undefined): HeadCheck {
-  const count = events.length;
+  return checkLogAgainstHead(events.length, (seq) => hashAt(events, seq), head);
+}
+
+/**
+ * checkAgainstHead for a log that was not kept: its length and the hash of the event at the
+ * head's seq (a reader notes that one as it goes by).
+ */
+export function checkLogAgainstHead(count: number, hashOf: (seq: number) => string | undefined, head: ChainHead | undefined): HeadCheck {
   if (!head) return { ok: true, note: 'no chain head is recorded for this rollout (written by an older rollgate): a cut tail cannot be detected' };
   if (count < head.seq) {
     const missing = head.seq - count;
     return { ok: false, brokenAt: count + 1, missing, reason: `the log ends at event #${count} but its recorded head is #${head.seq}: ${missing} event${missing === 1 ? ' is' : 's are'} missing from the end (the tail was cut off)` };
   }
-  if (hashAt(events, head.seq) !== head.hash) {
+  if (hashOf(head.seq) !== head.hash) {
     return { ok: false, brokenAt: Math.max(1, head.seq), reason: `event #${head.seq} does not match the recorded chain head ${head.hash.slice(0, 12)}… (the end of the log was replaced)` };
   }
   if (count === head.seq) return { ok: true };

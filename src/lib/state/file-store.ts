@@ -267,6 +267,8 @@ export class FileStateStore implements StateStore {
       const parsed = storedEventSchema.safeParse(value);
       if (!parsed.success) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not an event`, hint);
       if (!isCanonicalJson(value, line)) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not in the canonical form rollgate writes (edited?)`, hint);
+      options.onEvent?.(value as RolloutEvent, line);
+      if (options.keep === false) continue;
       events.push(value as RolloutEvent);
       options.texts?.push(line);
     }

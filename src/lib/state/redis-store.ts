@@ -363,12 +363,14 @@ export class RedisStateStore implements StateStore {
     const stream = key.events(rolloutId);
     const events: RolloutEvent[] = [];
     let start = '-';
+    let position = 0;
     for (;;) {
       const from = start;
       const page = await this.call(`read the events of ${rolloutId}`, () => this.redis.xrange(stream, from, '+', 'COUNT', EVENTS_PAGE));
       for (const [, fields] of page) {
-        const position = events.length + 1;
-        events.push(parseStreamEntry(rolloutId, position, fields, options.texts));
+        position += 1;
+        const event = parseStreamEntry(rolloutId, position, fields, options);
+        if (options.keep !== false) events.push(event);
       }
       if (page.length < EVENTS_PAGE) break;
       start = `(${page.at(-1)![0]}`; // exclusive start (Redis ≥ 6.2)
@@ -673,7 +675,7 @@ function parseRecordHash(hash: Record<string, string>, where: string): RolloutRe
 }
 
 /** One stream entry back to an event; tolerates nothing, like the file store's reader. */
-function parseStreamEntry(rolloutId: string, position: number, fields: string[], texts?: string[]): RolloutEvent {
+function parseStreamEntry(rolloutId: string, position: number, fields: string[], options: ReadEventsOptions = {}): RolloutEvent {
   const map = new Map<string, string>();
   for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
   const json = map.get('event');
@@ -687,6 +689,7 @@ function parseStreamEntry(rolloutId: string, position: number, fields: string[],
   const parsed = storedEventSchema.safeParse(value);
   if (!parsed.success || String(parsed.data.seq) !== map.get('seq')) throw new CorruptEventLogError(rolloutId, position, `stream entry #${position} is not an event (or its seq field disagrees)`);
   if (!isCanonicalJson(value, json)) throw new CorruptEventLogError(rolloutId, position, `stream entry #${position} is not in the canonical form rollgate writes (edited?)`);
-  texts?.push(json);
+  options.onEvent?.(value as RolloutEvent, json);
+  if (options.keep !== false) options.texts?.push(json);
   return value as RolloutEvent;
 }

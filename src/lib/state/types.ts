@@ -114,6 +114,10 @@ export interface ApprovalDecision {
 export interface ReadEventsOptions {
   /** Receives each event's stored canonical text, in order (left empty by a store that has none). */
   texts?: string[];
+  /** Called with each event as it is read, in order, with its stored canonical text. */
+  onEvent?: (event: RolloutEvent, canonicalText: string) => void;
+  /** false: events go to onEvent only and are not returned (nor their texts kept), so a reader that folds them in never holds the log. */
+  keep?: boolean;
 }
 
 export interface StateStore {
