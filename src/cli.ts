@@ -40,7 +40,7 @@ function buildProgram(io: Required<MainIo>, setCode: (code: number) => void): Co
   program
     .description('Progressive delivery and SLA governance: canary steps, Prometheus gates, rollback, evidence.')
     .version(TOOL_VERSION, '-V, --version')
-    .option('--json', 'machine output: one JSON document on stdout, nothing else there', false)
+    .option('--json', 'machine output: one JSON document on stdout, nothing else there (rollout run/resume and demo: NDJSON events, the last line the result)', false)
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .option('-q, --quiet', 'only warnings and errors on stderr', false)
     .option('-v, --verbose', 'debug lines, and stack traces on errors', false)
@@ -283,7 +283,10 @@ function registerCompletionCommands(program: Command, action: ActionFactory): vo
     .action(
       action(async (ctx, shell: 'bash' | 'zsh' | 'fish') => {
         const { completionScript } = await import('./lib/completion/scripts.js');
-        ctx.streams.stdout.write(completionScript(program, shell));
+        const script = completionScript(program, shell);
+        // Under --json, stdout is one JSON document like every other command's: the script inside it.
+        if (ctx.global.json) ctx.ui.json({ shell, script });
+        else ctx.streams.stdout.write(script);
         return ExitCode.ok;
       }),
     );

@@ -84,6 +84,13 @@ describe('CLI frame additions', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ schemaVersion: 1, version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
   });
 
+  it('completion --json is one JSON document holding the script', async () => {
+    const plain = await runCli(['completion', 'bash']);
+    const json = await runCli(['--json', 'completion', 'bash']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ schemaVersion: 1, shell: 'bash', script: plain.stdout });
+  });
+
   it('help takes a nested command; subcommand help lists the inherited global flags; group pages have examples', async () => {
     const nested = await runCli(['help', 'rollout', 'run']);
     expect(nested.code, nested.stderr).toBe(0);
