@@ -244,38 +244,72 @@ export class FileStateStore implements StateStore {
   }
 
   /**
-   * Reads the whole log. Tolerates nothing: a line that is not JSON, not canonical, or torn (the file
+   * Reads the whole log, a chunk at a time (each line handed on as it is read: the file's text is
+   * never held whole). Tolerates nothing: a line that is not JSON, not canonical, or torn (the file
    * does not end with a newline: a write cut short by a crash or a full disk) is a CorruptEventLogError.
    */
   async readEvents(rolloutId: string, options: ReadEventsOptions = {}): Promise<RolloutEvent[]> {
     if (!isSafeName(rolloutId)) return [];
     const file = path.join(this.rolloutDir(rolloutId), 'events.ndjson');
-    const text = await this.readText(file);
-    if (text === undefined || text === '') return [];
-    const lines = text.split('\n');
-    const torn = lines.pop() !== '';
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, 'r');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return [];
+      throw this.fail(`read ${file}`, error);
+    }
     const events: RolloutEvent[] = [];
-    const hint = `inspect ${file}; the events before entry #${lines.length + (torn ? 1 : 0)} are intact`;
-    for (const [index, line] of lines.entries()) {
-      const position = index + 1;
+    /** Complete lines seen, and the first that could not be read (the rest are only counted, for the hint). */
+    let lines = 0;
+    let bytes = 0;
+    let problem: { position: number; reason: string } | undefined;
+    const line = (text: string): void => {
+      const position = ++lines;
+      bytes += Buffer.byteLength(text) + 1;
+      if (problem) return;
       let value: unknown;
       try {
-        value = JSON.parse(line);
+        value = JSON.parse(text);
       } catch {
-        throw new CorruptEventLogError(rolloutId, position, `line ${position} is not valid JSON`, hint);
+        problem = { position, reason: `line ${position} is not valid JSON` };
+        return;
       }
-      const parsed = storedEventSchema.safeParse(value);
-      if (!parsed.success) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not an event`, hint);
-      if (!isCanonicalJson(value, line)) throw new CorruptEventLogError(rolloutId, position, `line ${position} is not in the canonical form rollgate writes (edited?)`, hint);
-      options.onEvent?.(value as RolloutEvent, line);
-      if (options.keep === false) continue;
+      if (!storedEventSchema.safeParse(value).success) problem = { position, reason: `line ${position} is not an event` };
+      else if (!isCanonicalJson(value, text)) problem = { position, reason: `line ${position} is not in the canonical form rollgate writes (edited?)` };
+      if (problem) return;
+      options.onEvent?.(value as RolloutEvent, text);
+      if (options.keep === false) return;
       events.push(value as RolloutEvent);
-      options.texts?.push(line);
+      options.texts?.push(text);
+    };
+    let pending = '';
+    try {
+      // Not fatal, as readFile(file, 'utf8') was: a bad byte becomes U+FFFD, and the line then fails its checks.
+      const decoder = new TextDecoder('utf-8');
+      const buffer = Buffer.allocUnsafe(256 * 1024);
+      for (;;) {
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
+        } catch (error) {
+          throw this.fail(`read ${file}`, error);
+        }
+        const text = pending + decoder.decode(buffer.subarray(0, bytesRead), { stream: bytesRead > 0 });
+        let start = 0;
+        for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+          line(text.slice(start, end));
+          start = end + 1;
+        }
+        pending = text.slice(start);
+        if (bytesRead === 0) break;
+      }
+    } finally {
+      await handle.close();
     }
-    if (torn) {
-      const at = Buffer.byteLength(lines.join('\n')) + (lines.length > 0 ? 1 : 0);
-      throw new CorruptEventLogError(rolloutId, lines.length + 1, `the last line is incomplete (a write was cut short at byte ${at})`, hint);
-    }
+    const torn = pending !== '';
+    const hint = `inspect ${file}; the events before entry #${lines + (torn ? 1 : 0)} are intact`;
+    if (problem) throw new CorruptEventLogError(rolloutId, problem.position, problem.reason, hint);
+    if (torn) throw new CorruptEventLogError(rolloutId, lines + 1, `the last line is incomplete (a write was cut short at byte ${bytes})`, hint);
     return events;
   }
 

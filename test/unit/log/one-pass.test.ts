@@ -220,3 +220,37 @@ describe('RolloutSummarizer: the summary folded in while reading equals the one 
     }
   });
 });
+
+describe('the file store reads its log a chunk at a time, to the same events and errors as a whole read', () => {
+  it('lines longer than a read, multi-byte characters across reads, a corrupt middle line, a torn end', async () => {
+    const { FileStateStore } = await import('../../../src/lib/state/file-store.js');
+    const { CorruptEventLogError } = await import('../../../src/lib/state/event-log-error.js');
+    const { mkdirSync, writeFileSync: write } = await import('node:fs');
+    const root = join(dir, 'store');
+    const store = new FileStateStore(root);
+    const events = chain(Array.from({ length: 30 }, (_, i) => ({ i, text: `${'é€'.repeat(30_000 + i)}x` })), 'r-big');
+    mkdirSync(join(root, 'rollouts/r-big'), { recursive: true });
+    const file = join(root, 'rollouts/r-big/events.ndjson');
+    const text = formatNdjson(events);
+    write(file, text);
+    const texts: string[] = [];
+    const seen: number[] = [];
+    expect(await store.readEvents('r-big', { texts, onEvent: (e) => seen.push(e.seq) })).toEqual(events);
+    expect(texts).toEqual(text.split('\n').slice(0, -1));
+    expect(seen).toEqual(events.map((e) => e.seq));
+    expect(await store.readEvents('r-big', { keep: false })).toEqual([]);
+
+    const lines = text.split('\n').slice(0, -1);
+    write(file, [...lines.slice(0, 10), '{"not":"canonical" }', ...lines.slice(11)].join('\n') + '\n');
+    const corrupt = (await store.readEvents('r-big').catch((e: unknown) => e)) as InstanceType<typeof CorruptEventLogError>;
+    expect(corrupt).toBeInstanceOf(CorruptEventLogError);
+    expect([corrupt.position, corrupt.reason, corrupt.hint]).toEqual([11, 'line 11 is not an event', `inspect ${file}; the events before entry #30 are intact`]);
+
+    const cut = text.slice(0, text.length - 500);
+    write(file, cut);
+    const torn = (await store.readEvents('r-big').catch((e: unknown) => e)) as InstanceType<typeof CorruptEventLogError>;
+    const complete = cut.split('\n').slice(0, -1);
+    expect([torn.position, torn.reason]).toEqual([30, `the last line is incomplete (a write was cut short at byte ${Buffer.byteLength(complete.join('\n')) + 1})`]);
+    await store.close();
+  });
+});
