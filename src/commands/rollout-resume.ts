@@ -12,6 +12,7 @@ export async function run(ctx: CommandContext, input: { target: string; onApprov
       store,
       (onEvent) => resumeSession(found.rolloutId, sessionOptions(ctx, store, { onApproval: input.onApproval, ...(approvalTimeoutMs ? { approvalTimeoutMs } : {}) }, onEvent)),
       () => found.view.plan?.steps.length ?? 0,
+      input.onApproval,
     );
   });
 }

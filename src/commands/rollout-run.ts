@@ -65,6 +65,7 @@ export async function run(ctx: CommandContext, input: RolloutRunInput): Promise<
           ...(policyEvidence ? { policy: policyEvidence } : {}),
         }),
       () => plan.steps.length,
+      input.onApproval,
     ),
   );
 }

@@ -38,7 +38,7 @@ export function terminalPrompter(ui: Ui): Prompter | undefined {
     ui.select(`Step ${question.step + 1} at ${question.weight}% — ${question.reason}. What now?`, [
       { name: 'Promote: go on to the next step', value: 'approve' as const },
       { name: 'Roll back now', value: 'rollback' as const },
-      { name: 'Wait (approve later with `rollgate rollout approve`)', value: 'wait' as const },
+      { name: `Wait: approve later with \`rollgate rollout approve ${question.rolloutId}\``, value: 'wait' as const },
     ]);
 }
 
@@ -63,7 +63,13 @@ export function sessionOptions(
 }
 
 /** Runs a session to its end with signals forwarded, then prints the result. */
-export async function driveSession(ctx: CommandContext, store: StateStore, makeSession: (onEvent: (event: RolloutEvent) => void) => Promise<Session>, totalSteps: () => number): Promise<number> {
+export async function driveSession(
+  ctx: CommandContext,
+  store: StateStore,
+  makeSession: (onEvent: (event: RolloutEvent) => void) => Promise<Session>,
+  totalSteps: () => number,
+  onApproval: 'wait' | 'exit' = 'wait',
+): Promise<number> {
   let renderer: ReturnType<typeof createRolloutRenderer> | undefined;
   const pending: RolloutEvent[] = [];
   const onEvent = (event: RolloutEvent): void => {
@@ -71,7 +77,7 @@ export async function driveSession(ctx: CommandContext, store: StateStore, makeS
     else pending.push(event);
   };
   const session = await makeSession(onEvent);
-  renderer = createRolloutRenderer(ctx.ui, totalSteps());
+  renderer = createRolloutRenderer(ctx.ui, totalSteps(), { onApproval });
   // A Redis failover: the runner waits on the store with traffic where it is; say so, and when it is over.
   store.onOutage?.((change) => {
     if (change.state === 'down') ctx.ui.warn(`state store ${store.url} not answering (${change.what}: ${change.error}); traffic is held where it is while retrying for up to ${formatDuration(change.retryForMs)}`);
@@ -82,7 +88,9 @@ export async function driveSession(ctx: CommandContext, store: StateStore, makeS
   // Named per handler: on a terminal, ora/readline turn Ctrl-C into `process.emit('SIGINT')` with
   // no argument, and the evidence must still say which signal it was.
   const onSignal = (signal: 'SIGINT' | 'SIGTERM'): void => {
-    ctx.ui.warn(`${signal}: rolling back ${session.rolloutId} (press Ctrl-C again to stop at once and record where traffic is)`);
+    // A second Ctrl-C means something only to a person at a terminal who pressed one.
+    const again = signal === 'SIGINT' && ctx.ui.mode === 'tty' ? ' (press Ctrl-C again to stop at once and record where traffic is)' : '';
+    ctx.ui.warn(`${signal}: rolling back ${session.rolloutId}${again}`);
     session.interrupt(signal);
   };
   const onSigint = (): void => onSignal('SIGINT');

@@ -8,6 +8,7 @@ import { PauseRequired, RollbackRequired } from './control.js';
 import { record, type ApprovalAnswer, type RolloutRuntime } from './runtime.js';
 import { sleep } from '../sleep.js';
 import { formatDuration } from '../duration.js';
+import type { RolloutEvent } from '../state/types.js';
 
 /**
  * Each request is keyed by the seq of its `approval.requested` event, so an approval answers one
@@ -16,8 +17,12 @@ import { formatDuration } from '../duration.js';
  */
 export async function awaitApproval(rt: RolloutRuntime, step: number, weight: number, reason: string, planned = false): Promise<void> {
   let key: number;
+  // A request left open by an earlier runner: its event is shown again (Ui and --json alike) once
+  // this runner waits too, so a resumed rollout says what it waits for, since when, and how to approve.
+  let reopened: RolloutEvent | undefined;
   if (rt.pendingApproval?.step === step && rt.pendingApproval.planned === planned) {
     key = rt.pendingApproval.key;
+    reopened = rt.pendingApproval.request;
   } else {
     const requested = await record(rt, EventType.approvalRequested, { step, weight, reason, planned });
     key = requested.seq;
@@ -28,6 +33,7 @@ export async function awaitApproval(rt: RolloutRuntime, step: number, weight: nu
   if (stored) return grant(rt, step, key, stored.decision, stored.by, stored.comment);
 
   if (rt.options.dryRun) return grant(rt, step, key, 'approve', `${rt.operator} (dry run)`, 'approved automatically in a dry run');
+  if (reopened) rt.onEvent(reopened);
 
   // --on-approval exit is honoured on a terminal too: the person asked for it explicitly.
   if (rt.options.onApproval === 'exit') {
@@ -61,7 +67,7 @@ interface Decision {
 async function promptLoop(rt: RolloutRuntime, step: number, weight: number, reason: string, signal: AbortSignal): Promise<Decision | undefined> {
   let answer: ApprovalAnswer;
   try {
-    answer = await rt.prompter!({ step, weight, reason }, signal);
+    answer = await rt.prompter!({ step, weight, reason, rolloutId: rt.rolloutId }, signal);
   } catch {
     return new Promise<never>(() => undefined); // prompt cancelled: the store poll decides
   }

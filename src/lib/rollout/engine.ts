@@ -60,7 +60,7 @@ async function driveRecorded(rt: RolloutRuntime): Promise<RolloutOutcome> {
     // A rollback was under way when the previous runner stopped: finish it, never go forward again.
     return rollBack(rt, { trigger: (view.rollback?.trigger as RollbackRequired['trigger']) ?? 'takeover', reason: view.rollback?.reason ?? view.reason ?? 'resumed an interrupted rollout', by: rt.operator });
   }
-  rt.pendingApproval = view.awaitingApproval ? { step: view.awaitingApproval.step, key: view.awaitingApproval.key, planned: view.awaitingApproval.planned } : undefined;
+  rt.pendingApproval = view.awaitingApproval ? { step: view.awaitingApproval.step, key: view.awaitingApproval.key, planned: view.awaitingApproval.planned, request: view.awaitingApproval.request } : undefined;
   try {
     if (rt.pendingApproval && (await settlePendingApproval(rt, rt.pendingApproval))) rt.pendingApproval = undefined;
     // A failure over its limit already recorded (the runner died before acting on it): roll back now.

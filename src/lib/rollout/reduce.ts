@@ -30,7 +30,7 @@ export interface RolloutView {
   finishedHooks: Set<string>;
   compensated: Set<string>;
   /** The open approval request, if the rollout is waiting for one (key = seq of its request event). */
-  awaitingApproval: { step: number; key: number; reason: string; planned: boolean } | undefined;
+  awaitingApproval: { step: number; key: number; reason: string; planned: boolean; request: RolloutEvent } | undefined;
   approvedSteps: Set<number>;
   rollback:
     | {
@@ -223,7 +223,7 @@ export function applyEvent(view: RolloutView, event: RolloutEvent): void {
         break;
       }
       case EventType.approvalRequested:
-        view.awaitingApproval = { step: num(d.step) ?? view.step, key: event.seq, reason: str(d.reason) ?? '', planned: d.planned === true };
+        view.awaitingApproval = { step: num(d.step) ?? view.step, key: event.seq, reason: str(d.reason) ?? '', planned: d.planned === true, request: event };
         if (d.planned === true) plannedRequests.add(event.seq);
         break;
       case EventType.approvalGranted: {

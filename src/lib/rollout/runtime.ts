@@ -17,7 +17,7 @@ import type { RollbackTrigger } from './events.js';
 export type ApprovalAnswer = 'approve' | 'rollback' | 'wait';
 
 /** Asks a person at the terminal; resolves 'wait' to keep waiting for `rollout approve`. Aborts with the signal. */
-export type Prompter = (question: { step: number; weight: number; reason: string }, signal: AbortSignal) => Promise<ApprovalAnswer>;
+export type Prompter = (question: { step: number; weight: number; reason: string; rolloutId: string }, signal: AbortSignal) => Promise<ApprovalAnswer>;
 
 export interface StopRequest {
   trigger: RollbackTrigger;
@@ -56,7 +56,7 @@ export interface RolloutRuntime {
   stop: AbortController;
   stopRequest: StopRequest | undefined;
   /** An approval request still open when this runner took over (key = seq of its event). */
-  pendingApproval: { step: number; key: number; planned: boolean } | undefined;
+  pendingApproval: { step: number; key: number; planned: boolean; request?: RolloutEvent } | undefined;
   hardStop: AbortController;
   /** The service lock's owner token this runner holds. */
   lockToken: string;

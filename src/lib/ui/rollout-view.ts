@@ -23,7 +23,7 @@ function fmtValue(value: unknown): string {
 }
 
 /** One line a person can read for an event, or undefined for events only the log needs. */
-export function describeEvent(event: RolloutEvent, totalSteps: number): { level: 'info' | 'success' | 'warn' | 'error'; line: string } | undefined {
+export function describeEvent(event: RolloutEvent, totalSteps: number, awaitingApproval = false): { level: 'info' | 'success' | 'warn' | 'error'; line: string } | undefined {
   const d = event.data;
   const stepNo = (num(d.step) ?? 0) + 1;
   switch (event.type) {
@@ -55,7 +55,10 @@ export function describeEvent(event: RolloutEvent, totalSteps: number): { level:
     case 'approval.decided':
       return { level: 'info', line: `${d.decision === 'approve' ? 'approved' : 'rollback chosen'} by ${text(d.by)}${d.comment ? ` (${text(d.comment)})` : ''}` };
     case 'rollout.paused':
-      return { level: 'warn', line: `paused: ${text(d.reason)} — continue with: rollgate rollout resume ${event.rolloutId}` };
+      // Paused with an approval still open: both commands are needed, in this order; said in one line.
+      return awaitingApproval
+        ? { level: 'warn', line: `paused: ${text(d.reason)} — to go on, approve then resume: rollgate rollout approve ${event.rolloutId} && rollgate rollout resume ${event.rolloutId}` }
+        : { level: 'warn', line: `paused: ${text(d.reason)} — continue with: rollgate rollout resume ${event.rolloutId}` };
     case 'abort.requested':
       return { level: 'warn', line: `abort requested by ${text(d.by)}: ${text(d.reason)}` };
     case 'rollback.started':
@@ -91,7 +94,7 @@ export interface RolloutRenderer {
  * and threshold its measurement line just gave (`rolling back from 25%: gate error-rate failed
  * (1 failure, limit 0)` under `gate error-rate: fail — 0.12 > max 0.05`).
  */
-function shownLines(ui: Ui, totalSteps: number): { event(event: RolloutEvent): void; said(text: string): boolean; answered(): void } {
+function shownLines(ui: Ui, totalSteps: number, quiet: (event: RolloutEvent) => boolean = () => false): { event(event: RolloutEvent): void; said(text: string): boolean; answered(): void; requested(): void } {
   const shown: string[] = [];
   const measured: string[] = [];
   // A provider error (Prometheus unreachable) repeats for every gate at every interval: said once,
@@ -100,15 +103,19 @@ function shownLines(ui: Ui, totalSteps: number): { event(event: RolloutEvent): v
   // Texts said in full though in parts (a rollback reason whose measured value its measurement line gave).
   const conveyed: string[] = [];
   const said = (text: string): boolean => text !== '' && (shown.some((line) => line.includes(text)) || conveyed.includes(text));
+  // An approval request is open (asked, not yet decided): a pause then needs an approval and a resume.
+  let awaiting = false;
   return {
     event(event) {
+      if (event.type === 'approval.requested') awaiting = true;
+      else if (event.type === 'approval.decided') awaiting = false;
       if (event.type === 'measurement') {
         const reason = text(event.data.reason);
         if (event.data.verdict !== 'error') errorsSaid.clear();
         else if (errorsSaid.has(reason)) return;
         else errorsSaid.add(reason);
       } else if (event.type === 'rollback.started') errorsSaid.clear();
-      let described = describeEvent(event, totalSteps);
+      let described = quiet(event) ? undefined : describeEvent(event, totalSteps, awaiting);
       if (!described) return;
       let whole: string | undefined;
       if (event.type === 'rollback.started') {
@@ -127,6 +134,10 @@ function shownLines(ui: Ui, totalSteps: number): { event(event: RolloutEvent): v
       if (event.type === 'measurement' && event.data.verdict !== 'pass' && typeof event.data.reason === 'string' && event.data.reason !== '') measured.push(event.data.reason);
     },
     said,
+    /** An approval request was announced by the caller (the waiting line): still open. */
+    requested: () => {
+      awaiting = true;
+    },
     /** A measurement got an answer (the terminal does not log passes): an error after it is news again. */
     answered: () => errorsSaid.clear(),
   };
@@ -154,7 +165,13 @@ function waitingLine(waiting: { since: string; step: number; rolloutId: string }
   return `waiting for approval of step ${waiting.step}/${totalSteps} since ${clock(waiting.since)} UTC (${formatDuration(Math.floor((Date.now() - Date.parse(waiting.since)) / 1000) * 1000)}) — approve with: rollgate rollout approve ${waiting.rolloutId}`;
 }
 
-export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { reminderMs?: number } = {}): RolloutRenderer {
+/**
+ * `onApproval: 'exit'`: an approval request is followed at once by the pause, whose line says what to
+ * do (approve, then resume), so the request itself is not announced as a wait.
+ */
+export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { reminderMs?: number; onApproval?: 'wait' | 'exit' } = {}): RolloutRenderer {
+  const exitsAtApproval = options.onApproval === 'exit';
+  const announcedByPause = (event: RolloutEvent): boolean => exitsAtApproval && event.type === 'approval.requested';
   if (ui.mode === 'json') {
     return {
       // `step`/`stepIndex` beside the event as recorded: `data` stays byte for byte what `hash` covers.
@@ -165,7 +182,7 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { rem
   }
   if (ui.mode !== 'tty') {
     // CI logs: an approval that is awaited for long is said again periodically (warn, so -q keeps it).
-    const lines = shownLines(ui, totalSteps);
+    const lines = shownLines(ui, totalSteps, announcedByPause);
     let reminder: NodeJS.Timeout | undefined;
     const stopReminder = (): void => {
       if (reminder) clearInterval(reminder);
@@ -173,12 +190,13 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { rem
     };
     return {
       onEvent: (event) => {
-        if (event.type === 'approval.requested') {
+        if (event.type === 'approval.requested' && !exitsAtApproval) {
           stopReminder();
           const waiting = { since: event.at, step: (num(event.data.step) ?? 0) + 1, rolloutId: event.rolloutId };
           ui.warn(waitingLine(waiting, totalSteps));
           reminder = setInterval(() => ui.warn(`still ${waitingLine(waiting, totalSteps)}`), options.reminderMs ?? reminderIntervalMs());
           reminder.unref();
+          lines.requested();
           return;
         }
         if (event.type !== 'measurement') stopReminder();
@@ -189,7 +207,7 @@ export function createRolloutRenderer(ui: Ui, totalSteps: number, options: { rem
     };
   }
   // TTY: a live status line plus log lines for milestones (measurements only update the status line).
-  const lines = shownLines(ui, totalSteps);
+  const lines = shownLines(ui, totalSteps, announcedByPause);
   let spinner: Spinner | undefined;
   let starting: Promise<void> | undefined;
   let status = { step: 0, weight: 0, bakeEnds: 0, gates: new Map<string, string>(), waiting: undefined as { since: string; step: number; rolloutId: string } | undefined };

@@ -1,0 +1,108 @@
+/**
+ * A rollout paused at an approval (`--on-approval exit`) and then resumed says, like `rollout run`,
+ * what it waits for, since when and how to approve — in CI (plain lines, periodic reminders), under
+ * --json (the open request as an event) and on a terminal (tmux: the waiting line, and the prompt's
+ * "Wait" choice naming the rollout). The pause itself says in one line that both an approval and a
+ * resume are needed. SIGTERM in CI never asks for a second Ctrl-C, and the result says exit 130.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT, runCli, startCli } from '../../support/cli.js';
+import { SERVICE, type LiveEnv } from '../../support/rollout-fixture.js';
+import { useLiveEnv } from '../../support/use-live-env.js';
+
+let env: LiveEnv;
+useLiveEnv((live) => (env = live));
+
+const STEPS = [{ weight: 10, bake: '1s', approval: true }, { weight: 100, bake: '1s' }];
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+function quote(arg: string): string {
+  return `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
+async function until(check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline && !check(); ) await new Promise((r) => setTimeout(r, 200));
+}
+
+/** Starts a rollout that pauses at its approval and exits 5; returns its ID and what it printed. */
+async function pausedAtApproval(name: string): Promise<{ id: string; stderr: string }> {
+  const plan = env.writePlan(name, { steps: STEPS, analysis: { onInconclusive: 'continue' } });
+  const run = await runCli(['rollout', 'run', plan, '--on-approval', 'exit', '--state', env.stateUrl]);
+  expect(run.code, run.stderr).toBe(5);
+  const id = /(checkout-\S+)/.exec(run.stdout)?.[1];
+  expect(id, run.stdout).toBeDefined();
+  return { id: id!, stderr: run.stderr };
+}
+
+describe('CI: a pause at an approval, then resume', () => {
+  it('the pause says in one line: approve, then resume', async () => {
+    const { id, stderr } = await pausedAtApproval('resume-exit-line');
+    expect(stderr).toMatch(new RegExp(`paused: waiting for approval of step 1 \\(10%\\).* — to go on, approve then resume: rollgate rollout approve ${id} && rollgate rollout resume ${id}`));
+    // The approval command is said once (in that line), not in a separate "approve with" line too.
+    expect(stderr.split(`rollgate rollout approve ${id}`).length - 1, stderr).toBe(1);
+    await runCli(['rollback', SERVICE, '--reason', 'test', '--yes', '--state', env.stateUrl]);
+  }, 90_000);
+
+  it('resume at the open approval says what it waits for, reminds, and goes on once approved', async () => {
+    const { id } = await pausedAtApproval('resume-wait-ci');
+    const resume = startCli(['rollout', 'resume', id, '--state', env.stateUrl], { env: { ROLLGATE_APPROVAL_REMINDER: '1s' } });
+    await until(() => (resume.output().stderr.match(/still waiting for approval/g) ?? []).length >= 2);
+    const { stderr } = resume.output();
+    expect(stderr).toMatch(new RegExp(`warn\\s+waiting for approval of step 1/2 since \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+(ms|s)\\) — approve with: rollgate rollout approve ${id}`));
+    expect(stderr).toMatch(new RegExp(`warn\\s+still waiting for approval of step 1/2 since .* — approve with: rollgate rollout approve ${id}`));
+    expect((await runCli(['rollout', 'approve', id, '--state', env.stateUrl])).code).toBe(0);
+    const done = await resume.done;
+    expect(done.code, done.stderr).toBe(0);
+  }, 120_000);
+
+  it('resume --json prints the open request as an event before it waits', async () => {
+    const { id } = await pausedAtApproval('resume-wait-json');
+    const resume = startCli(['rollout', 'resume', id, '--json', '--state', env.stateUrl]);
+    await until(() => resume.output().stdout.includes('"approval.requested"'));
+    const lines = resume.output().stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const waiting = lines.find((line) => line.type === 'approval.requested');
+    expect(waiting, resume.output().stdout).toMatchObject({ kind: 'event', rolloutId: id, step: 1 });
+    expect((await runCli(['rollout', 'approve', id, '--state', env.stateUrl])).code).toBe(0);
+    const done = await resume.done;
+    expect(done.code, done.stderr).toBe(0);
+    const result = JSON.parse(done.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(result).toMatchObject({ kind: 'result', status: 'promoted' });
+  }, 120_000);
+});
+
+describe.skipIf(!hasTmux)('terminal (tmux): resume at an open approval', () => {
+  it('shows the waiting line and a "Wait" choice naming the rollout', async () => {
+    const { id } = await pausedAtApproval('resume-wait-tty');
+    const socket = `rollgate-resume-${process.pid}`;
+    const command = `cd ${quote(ROOT)} && env -u CI -u NO_COLOR -u FORCE_COLOR TERM=xterm-256color ${[process.execPath, BIN, 'rollout', 'resume', id, '--state', env.stateUrl].map(quote).join(' ')}; echo EXIT=$?; sleep 60`;
+    try {
+      execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', command]);
+      let screen = '';
+      const capture = (): string => (screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-J', '-S', '-'], { encoding: 'utf8' }));
+      await until(() => capture().includes('What now?'));
+      expect(screen).toMatch(new RegExp(`waiting for approval: .* — approve with: rollgate rollout approve ${id}`));
+      expect(screen).toContain(`Wait: approve later with \`rollgate rollout approve ${id}\``);
+      expect((await runCli(['rollout', 'approve', id, '--state', env.stateUrl])).code).toBe(0);
+      await until(() => capture().includes('promoted at 100%'));
+      expect(screen).toMatch(/checkout-\S+: promoted at 100%/);
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+    }
+  }, 120_000);
+});
+
+describe('CI: SIGTERM during rollout run', () => {
+  it('rolls back without mentioning Ctrl-C, and the result says exit 130 as the process does', async () => {
+    const plan = env.writePlan('sigterm-ci', { steps: [{ weight: 10, bake: '30s' }, { weight: 100, bake: '1s' }], analysis: { onInconclusive: 'continue' } });
+    const run = startCli(['rollout', 'run', plan, '--json', '--state', env.stateUrl]);
+    await until(() => run.output().stdout.includes('"weight.applied"'));
+    run.child.kill('SIGTERM');
+    const done = await run.done;
+    expect(done.code, done.stderr).toBe(130);
+    expect(done.stderr).toMatch(/SIGTERM: rolling back checkout-\S+/);
+    expect(done.stderr).not.toContain('Ctrl-C');
+    const result = JSON.parse(done.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(result).toMatchObject({ kind: 'result', status: 'rolled_back', exitCode: 130 });
+  }, 90_000);
+});
