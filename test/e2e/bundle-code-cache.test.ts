@@ -44,12 +44,15 @@ describe('bundled CLI with the code cache', () => {
   it('gives the same answers with the cache, without it, and unbundled', async () => {
     const args = ['--json', 'plan', 'validate', 'playbooks/canary-standard.yaml', 'playbooks/blue-green.yaml'];
     const withCache = await runCli(args);
+    // The copy's path has spaces: the bundle is found by path, not by a percent-encoded URL.
     const runCopy = (copy: string) => spawnSync(process.execPath, [join(copy, 'bin/rollgate'), ...args], { cwd: ROOT, env: { ...process.env, ...CI_ENV }, encoding: 'utf8' });
     expect(withCache.code).toBe(0);
     // A copy of the package without the caches, then without dist/bundle at all.
-    const copy = mkdtempSync(join(tmpdir(), 'rollgate-nocache-'));
+    const copy = mkdtempSync(join(tmpdir(), 'rollgate copy with spaces-'));
     for (const part of ['bin', 'dist', 'playbooks', 'package.json']) cpSync(join(ROOT, part), join(copy, part), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
+    const bundled = runCopy(copy);
+    expect(bundled.status, bundled.stderr).toBe(0);
     for (const group of ['cli', 'plan']) rmSync(join(copy, `dist/bundle/${group}.cache`));
     const noCache = runCopy(copy);
     rmSync(join(copy, 'dist/bundle'), { recursive: true });
