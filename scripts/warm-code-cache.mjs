@@ -24,7 +24,8 @@ const { main } = run();
 
 const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
 const streams = { stdout: sink(), stderr: sink(), stdin: process.stdin };
-const env = { ...process.env, CI: '1', NO_COLOR: '1' };
+// The user's ROLLGATE_* settings (a policy, a state store, a Prometheus) have no place in the warm-up.
+const env = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ROLLGATE_'))), CI: '1', NO_COLOR: '1' };
 const playbooks = readdirSync(`${root}playbooks`).filter((name) => name.endsWith('.yaml') && !name.startsWith('sla-') && name !== 'org-policy.yaml').map((name) => `playbooks/${name}`);
 const planRuns = [
   ['plan', 'validate', ...playbooks],
