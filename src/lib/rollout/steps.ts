@@ -7,11 +7,12 @@ import type { ActionSpec, HookSpec } from '../plan/types.js';
 import { EventType, hookId, type HookPoint } from './events.js';
 import { actionVars, record, type RolloutRuntime } from './runtime.js';
 import { sleep } from '../sleep.js';
+import { DRY_RUN_COMMAND } from './dry-run.js';
 
 const DRY_RUN_RESULT = (kind: 'exec' | 'http'): ActionResult => ({
   ok: true,
   kind,
-  command: ['(dry run: not executed)'],
+  command: [DRY_RUN_COMMAND],
   stdout: '',
   stderr: '',
   durationMs: 0,
@@ -53,7 +54,7 @@ export async function applyWeight(
   await record(
     rt,
     EventType.weightApplied,
-    { weight, step: context.step, rollback, ok: result.ok, rounds: attempt, action: result },
+    { weight, step: context.step, rollback, ok: result.ok, rounds: attempt, action: result, ...(rt.options.dryRun ? { dryRun: true } : {}) },
   );
   return result;
 }

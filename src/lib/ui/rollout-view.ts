@@ -9,6 +9,7 @@ import type { Spinner, Ui } from './ui.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { eventStepFields } from '../rollout/step-number.js';
 import { statusWords } from '../rollout/status-words.js';
+import { isDryRunAction } from '../rollout/dry-run.js';
 
 function num(value: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
@@ -34,6 +35,8 @@ export function describeEvent(event: RolloutEvent, totalSteps: number, awaitingA
     case 'step.started':
       return { level: 'info', line: `step ${stepNo}/${totalSteps}: canary ${fmtValue(d.weight)}%, bake ${formatDuration(num(d.bakeMs) ?? 0)}` };
     case 'weight.applied':
+      // A dry run changes no traffic: never "applied".
+      if (d.dryRun === true || isDryRunAction(d.action)) return { level: 'info', line: `weight ${fmtValue(d.weight)}%${d.rollback === true ? ' (rollback)' : ''}: dry run, not applied` };
       return d.ok === true
         ? { level: 'success', line: `weight ${fmtValue(d.weight)}% applied${d.rollback === true ? ' (rollback)' : ''}` }
         : { level: 'error', line: `setting weight ${fmtValue(d.weight)}% failed: ${text((d.action as { error?: string } | undefined)?.error)}` };

@@ -92,3 +92,45 @@ describe('outcome words', () => {
     expect(unsaidReason(undefined, () => false)).toBe('');
   });
 });
+
+describe.each([
+  ['plain (CI)', false, { CI: '1' }],
+  ['terminal', true, {}],
+] as const)('dry runs and approvals, %s', (_mode, tty, env) => {
+  const event = (seq: number, type: string, data: Record<string, unknown>): RolloutEvent => ({ seq, rolloutId: 'checkout-1', at: '2026-12-01T10:00:00.000Z', type, prev: '', data });
+  const dryAction = { ok: true, kind: 'exec', command: ['(dry run: not executed)'], stdout: '', stderr: '' };
+
+  it('a dry run never says a weight was applied', () => {
+    const s = streams(tty);
+    const renderer = createRolloutRenderer(createUi({ streams: s, env }), 2);
+    renderer.onEvent(event(1, 'weight.applied', { weight: 10, step: 0, rollback: false, ok: true, action: dryAction, dryRun: true }));
+    // A log written before `dryRun` was recorded: told by the action's placeholder.
+    renderer.onEvent(event(2, 'weight.applied', { weight: 0, rollback: true, ok: true, action: dryAction }));
+    renderer.stop();
+    const err = s.err();
+    expect(err).toContain('weight 10%: dry run, not applied');
+    expect(err).toContain('weight 0% (rollback): dry run, not applied');
+    expect(err).not.toContain('applied (');
+    expect(err).not.toMatch(/% applied/);
+  });
+
+  it('with --on-approval exit the pause says in one line: approve, then resume', () => {
+    const s = streams(tty);
+    const renderer = createRolloutRenderer(createUi({ streams: s, env }), 2, { onApproval: 'exit' });
+    renderer.onEvent(event(1, 'approval.requested', { step: 0, weight: 10, reason: 'the plan asks for approval before going on', planned: true }));
+    renderer.onEvent(event(2, 'rollout.paused', { reason: 'waiting for approval of step 1 (10%): the plan asks for approval before going on', step: 0, weight: 10 }));
+    renderer.stop();
+    const err = s.err();
+    expect(err).toContain('— to go on, approve then resume: rollgate rollout approve checkout-1 && rollgate rollout resume checkout-1');
+    expect(count(err, 'rollgate rollout approve checkout-1')).toBe(1);
+  });
+
+  it('a pause without an open approval only needs a resume', () => {
+    const s = streams(tty);
+    const renderer = createRolloutRenderer(createUi({ streams: s, env }), 2);
+    renderer.onEvent(event(1, 'rollout.paused', { reason: 'no verdict', step: 0, weight: 10 }));
+    renderer.stop();
+    expect(s.err()).toContain('paused: no verdict — continue with: rollgate rollout resume checkout-1');
+    expect(s.err()).not.toContain('approve');
+  });
+});

@@ -3,6 +3,8 @@ import { policyFromStarted } from './policy-text.js';
 import { EventType } from '../../rollout/events.js';
 import type { RolloutEvent } from '../../state/types.js';
 import { formatNumber, warningsText } from './format.js';
+import { statusWords } from '../../rollout/status-words.js';
+import { isDryRunAction } from '../../rollout/dry-run.js';
 
 function s(value: unknown): string {
   return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
@@ -36,12 +38,13 @@ export function describeEvent(event: RolloutEvent): string {
     case EventType.started:
       return `plan ${s(d.planName)} (sha256 ${s(d.planSha256).slice(0, 12)}…) by ${s(d.operator)}, rollgate ${s(d.toolVersion)}${d.dryRun === true ? ', dry run' : ''}${policyNote(d.policy)}`;
     case EventType.resumed:
-      return `resumed by ${s(d.by)} (was ${s(d.fromStatus)})`;
+      return `resumed by ${s(d.by)} (was ${statusWords(s(d.fromStatus))})`;
     case EventType.stepStarted:
       return `${stepOf(d.step)} started: ${s(d.weight)}%, bake ${typeof d.bakeMs === 'number' ? `${d.bakeMs / 1000}s` : '?'}${d.approval === true ? ', approval required' : ''}`;
     case EventType.weightApplying:
       return `${d.rollback === true ? 'restoring' : 'setting'} canary weight ${s(d.weight)}%`;
     case EventType.weightApplied: {
+      if (d.dryRun === true || isDryRunAction(d.action)) return `canary weight ${s(d.weight)}%${d.rollback === true ? ' (rollback)' : ''}: dry run, not applied`;
       const how = actionText(d.action);
       return d.ok === true ? `canary weight ${s(d.weight)}% applied${how ? ` (${how})` : ''}` : `setting ${s(d.weight)}% FAILED${how ? ` (${how})` : ''}`;
     }
@@ -52,7 +55,8 @@ export function describeEvent(event: RolloutEvent): string {
       return `hook ${s(d.hook)} ${d.ok === true ? 'ok' : 'FAILED'}${how ? ` (${how})` : ''}`;
     }
     case EventType.measurement:
-      return `gate ${s(d.gate)}: ${s(d.verdict)}, value ${valueText(d.value)} (threshold ${s(d.threshold)})${d.reason ? `: ${s(d.reason)}` : ''}${recordedWarnings(d.warnings)}`;
+      // A reason already says value and threshold (at the precision it was recorded with): said once.
+      return `gate ${s(d.gate)}: ${s(d.verdict)}${d.reason ? `: ${s(d.reason)}` : `, value ${valueText(d.value)} (threshold ${s(d.threshold)})`}${recordedWarnings(d.warnings)}`;
     case EventType.analysisHold:
       return d.holding === true ? `holding the weight: ${s(d.reason)}` : `hold ended: ${s(d.reason)}`;
     case EventType.bakeCompleted:

@@ -44,7 +44,8 @@ interface CaseResult {
 
 function describe(m: MeasurementRow): string {
   const reason = reasonWithWarnings(m);
-  return `${m.at} ${m.verdict}: value ${formatValue(m)} (threshold ${m.threshold})${reason ? ` — ${reason}` : ''}`;
+  // A reason already says value and threshold: each once, at one precision.
+  return `${m.at} ${m.verdict}: ${m.reason ? reason : `value ${formatValue(m)} (threshold ${m.threshold})${reason ? ` — ${reason}` : ''}`}`;
 }
 
 function testCase(name: string, classname: string, severity: 'critical' | 'warning', measurements: MeasurementRow[], notReached: boolean, failureLimit = 0): CaseResult {
@@ -59,7 +60,7 @@ function testCase(name: string, classname: string, severity: 'critical' | 'warni
   }
   // Failures the plan tolerates (failureLimit) did not fail the step, so they do not fail the test.
   if (failure && severity === 'critical' && exceedsFailureLimit(measurements, failureLimit)) {
-    const message = `value ${formatValue(failure)} breaches threshold ${failure.threshold}: ${failure.reason}`;
+    const message = failure.reason ? `failed: ${failure.reason}` : `value ${formatValue(failure)} breaches threshold ${failure.threshold}`;
     const body = `gate: ${name}\nvalue: ${formatValue(failure)}\nthreshold: ${failure.threshold}\nreason: ${failure.reason}\nat: ${failure.at}\nquery: ${failure.query}`;
     return { xml: `    ${head}><failure message="${xmlEscape(message)}" type="gate-failed">${xmlContent(body)}</failure>${out}</testcase>`, failed: true, errored: false, skipped: false };
   }

@@ -39,7 +39,7 @@ describe('junit report', () => {
     const failing = stepSuites.flatMap((suite, i) => suite.testcase.filter((c) => c.failure).map((c) => ({ step: i + 1, gate: c['@_name'], failure: c.failure! })));
     expect(failing.map(({ step, gate }) => ({ step, gate }))).toEqual(failedGates(events));
     for (const f of failing) {
-      expect(f.failure['@_message']).toMatch(/^value [\d.e-]+ breaches threshold <= 0\.05: /);
+      expect(f.failure['@_message']).toMatch(/^failed: [\d.e-]+ > max 0\.05/);
       expect(f.failure['#text']).toMatch(/value: [\d.]+\nthreshold: <= 0\.05\nreason: .+/);
     }
     expect(Number(root['@_failures'])).toBe(failing.length);
