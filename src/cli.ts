@@ -442,14 +442,15 @@ function registerRolloutCommands(program: Command, action: ActionFactory): void 
     .command('report')
     .description('render the evidence of a rollout (or an exported log) as Markdown, self-contained HTML, JSON or JUnit XML; the log is checked as `evidence verify` checks it, and a broken or cut log is reported as such and exits 1')
     .argument('<target>', 'rollout ID, service (its current or newest rollout), or a log file (NDJSON or JSON report)')
-    .addOption(new Option('--format <format>', 'md (pull requests, tickets), html (one file with charts), json (log + summary), junit (gates as CI test results)').choices(['md', 'html', 'json', 'junit']).default('md'))
+    // No commander default: the command must know whether md was asked for or implied (its errors say which).
+    .addOption(new Option('--format <format>', 'md (the default: pull requests, tickets), html (one file with charts), json (log + summary), junit (gates as CI test results)').choices(['md', 'html', 'json', 'junit']))
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .option('--force', 'replace an existing --out file', false)
     .addHelpText('after', examples('rollgate evidence report checkout --format md >> "$GITHUB_STEP_SUMMARY"', 'rollgate evidence report checkout-20261123t101500-3fa2c1 --format html --out rollout.html', 'rollgate evidence report checkout-20261123t101500-3fa2c1 --format junit --out junit/rollout.xml --force'))
     .action(
-      action(async (ctx, target: string, opts: { format: string; out?: string; force: boolean }) => {
+      action(async (ctx, target: string, opts: { format?: string; out?: string; force: boolean }) => {
         const { run } = await import('./commands/evidence-report.js');
-        return run(ctx, { target, format: opts.format, ...(opts.out !== undefined ? { out: opts.out } : {}), force: opts.force });
+        return run(ctx, { target, ...(opts.format !== undefined ? { format: opts.format } : {}), ...(opts.out !== undefined ? { out: opts.out } : {}), force: opts.force });
       }),
     );
 }

@@ -16,18 +16,24 @@ import type { CommandContext } from './context.js';
 
 export interface EvidenceReportOptions {
   target: string;
-  format: string;
+  /** Unset: md, the default (errors then say so rather than name a flag the user did not type). */
+  format?: string;
   out?: string;
   force?: boolean;
 }
 
 export async function run(ctx: CommandContext, options: EvidenceReportOptions): Promise<number> {
-  const format = options.format as ReportFormat;
+  const format = (options.format ?? 'md') as ReportFormat;
   if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format ${options.format}: expected one of ${REPORT_FORMATS.join(', ')}`);
+
   const outFile = options.out !== undefined ? path.resolve(ctx.cwd, options.out) : undefined;
   // Under --json stdout holds one JSON document: the json report itself, or (with --out) the
   // written-file summary. Markdown, HTML or XML on stdout would break that promise.
-  if (ctx.global.json && !outFile && format !== 'json') throw new UsageError(`--json with --format ${format}: stdout would not be JSON`, `pass --out FILE (stdout then gets a JSON summary), or --format json`);
+  if (ctx.global.json && !outFile && format !== 'json') {
+    // Worded for what was typed: without --format the report is md, the default.
+    const what = options.format === undefined ? '--json: the report is Markdown by default (--format md), not JSON' : `--json with --format ${format}: stdout would not be JSON`;
+    throw new UsageError(what, 'pass --format json for the report as JSON, or --out FILE (stdout then gets a JSON summary)');
+  }
   // 25 KB of HTML on a terminal helps no one: write a file, or pipe it somewhere.
   if (format === 'html' && !outFile && ctx.streams.stdout.isTTY) throw new UsageError('--format html on a terminal: pass --out FILE (or pipe it: > report.html)', 'for example: --out rollout.html');
   // Refuse before any work: an existing file without --force is a usage error (exit 2).

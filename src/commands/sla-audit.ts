@@ -217,7 +217,7 @@ function renderTables(ctx: CommandContext, report: AuditReport): string {
 function summarize(ctx: CommandContext, report: AuditReport): void {
   for (const s of report.slos) for (const reason of s.reasons) ctx.ui.debug(`${s.name}: ${reason}`);
   for (const s of report.slos.filter((x) => x.excluded.length > 0)) ctx.ui.info(`${s.name}: excluded ${s.excluded.map((e) => `${e.from} → ${e.to} (${e.reason})`).join('; ')}`);
-  for (const r of report.rules.filter((x) => x.violated && x.severity === 'warning')) ctx.ui.warn(`rule ${r.name} (warning): ${r.violations.length} violation(s), reported only`);
+  for (const r of report.rules.filter((x) => x.violated && x.severity === 'warning')) ctx.ui.warn(`rule ${r.name} (warning): ${r.violations.length} ${r.violations.length === 1 ? 'violation' : 'violations'}, reported only`);
   switch (report.verdict) {
     case 'compliant':
       ctx.ui.success(`compliant: ${report.slos.length} SLO${report.slos.length === 1 ? '' : 's'} met, no critical rule violated`);

@@ -26,6 +26,11 @@ describe('evidence report output', () => {
       expect(JSON.parse(refused.stdout)).toMatchObject({ schemaVersion: 1, error: { kind: 'usage' } });
       expect(refused.stderr).toContain(`--json with --format ${format}: stdout would not be JSON`);
     }
+    // Without --format: worded for what was typed (md is the default), not for a flag never given.
+    const implied = await runCli(['evidence', 'report', LOG, '--json']);
+    expect(implied.code).toBe(2);
+    expect(implied.stderr).toContain('--json: the report is Markdown by default (--format md), not JSON');
+    expect(implied.stderr).not.toContain('--json with --format');
     const dir = mkdtempSync(join(tmpdir(), 'rollgate-out-'));
     try {
       const written = await runCli(['evidence', 'report', LOG, '--format', 'junit', '--out', join(dir, 'r.xml'), '--json']);

@@ -41,6 +41,9 @@ describe('audit reports', () => {
     expect(cases.map((c) => c['@_name'])).toEqual(['availability', 'latency', 'ghost', 'p95', 'cache']);
     expect(cases[4]!.failure).toBeUndefined();
     expect(String(cases[4]!['system-out'])).toMatch(/warning rule violated \(reported only\)/);
+    // Counts in words: "1 violation", never "violation(s)".
+    expect((cases[3]!.failure as Record<string, string>)['@_message']).toMatch(/^1 violation: /);
+    expect(text).not.toContain('(s)');
   });
 
   it('json: the contract document plus the whole log', () => {

@@ -22,7 +22,7 @@ export function renderAuditJunit(r: AuditReport): string {
   });
   const ruleCases = r.rules.map((rule) => {
     const list = rule.violations.map((v) => `${intervalText(v)} (${v.durationSeconds}s, peak ${v.peak})`).join('\n');
-    if (rule.violated && rule.severity === 'critical') return { xml: testcase(`sla.${r.policy.name}.rules`, rule.name, `<failure message="${xmlEscape(`${rule.violations.length} violation(s): ${rule.condition} for ${rule.for}`)}">${xmlEscape(list)}</failure>`), failed: true, errored: false };
+    if (rule.violated && rule.severity === 'critical') return { xml: testcase(`sla.${r.policy.name}.rules`, rule.name, `<failure message="${xmlEscape(`${rule.violations.length} ${rule.violations.length === 1 ? 'violation' : 'violations'}: ${rule.condition} for ${rule.for}`)}">${xmlEscape(list)}</failure>`), failed: true, errored: false };
     if (rule.insufficient && rule.severity === 'critical') return { xml: testcase(`sla.${r.policy.name}.rules`, rule.name, `<error message="not enough data to judge">${xmlEscape(rule.reasons.join('\n'))}</error>`), failed: false, errored: true };
     const note = rule.violated ? `warning rule violated (reported only):\n${list}` : rule.insufficient ? rule.reasons.join('\n') : 'no violation';
     return { xml: testcase(`sla.${r.policy.name}.rules`, rule.name, `<system-out>${xmlEscape(note)}</system-out>`), failed: false, errored: false };
