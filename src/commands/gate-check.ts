@@ -136,8 +136,21 @@ function paintVerdict(ctx: CommandContext, m: Measurement): string {
 function renderTable(ctx: CommandContext, measurements: Measurement[]): string {
   return ctx.ui.table(
     ['gate', 'verdict', 'value', 'threshold', 'reason'],
-    measurements.map((m) => [m.gate, paintVerdict(ctx, m), m.value === null ? '-' : formatValue(m.value), m.threshold, m.reason]),
+    measurements.map((m) => [m.gate, paintVerdict(ctx, m), m.value === null ? '-' : formatValue(m.value), m.threshold, tableReason(m)]),
   );
+}
+
+/**
+ * The reason column, without what the value and threshold columns already say: a plain comparison
+ * (`0.001 <= max 0.01`, `0.2 within min 0.1 and max 0.3`) adds nothing and is left out; anything
+ * more (no data, a baseline's value, other series, warnings) is kept whole.
+ */
+export function tableReason(m: Pick<Measurement, 'value' | 'reason'>): string {
+  if (m.value === null) return m.reason;
+  const value = formatValue(m.value).replace(/[.+*?^$()[\]{}|\\]/g, '\\$&');
+  const bound = '(?:max|min) [^\\s]+';
+  const comparison = new RegExp(`^${value} (?:(?:<=|>=|<|>) ${bound}|within ${bound} and ${bound})$`);
+  return comparison.test(m.reason) ? '' : m.reason;
 }
 
 /** Every gate failed to get an answer for the same reason (Prometheus unreachable): said once, no table. */

@@ -104,9 +104,19 @@ canary: { weights: [10, 100], bake: 1m }
   it('exit 0 when every selected gate passes; a plain table on stdout, no ANSI', async () => {
     const r = await runCli(['gate', 'check', planFile, '--gate', 'stable-error-rate', '--at', String(AT)]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/stable-error-rate\s+pass\s+0\.001\s+<= 0\.01\s+0\.001 <= max 0\.01/);
+    // Value and threshold once each: the reason column does not repeat the comparison.
+    expect(r.stdout).toMatch(/stable-error-rate\s+pass\s+0\.001\s+<= 0\.01\s*$/m);
+    expect(r.stdout).not.toContain('max 0.01');
     expect(r.stderr).toContain('all 1 gate passed');
     expect(r.stdout + r.stderr).not.toMatch(ANSI);
+  });
+
+  it('the table: a failing comparison is not repeated in the reason column; a reason that adds something is kept', async () => {
+    const r = await runCli(['gate', 'check', planFile, '--at', String(AT)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/canary-error-rate\s+fail\s+0\.25\s+\S+ \S+\s*$/m);
+    expect(r.stdout).not.toMatch(/0\.25 > (max|min)/);
+    expect(r.stdout).toMatch(/missing\s+inconclusive\s+-\s+.*no data/);
   });
 
   it('exit 1 when a critical gate fails; --json is one document and nothing else', async () => {
