@@ -51,6 +51,8 @@ export async function run(ctx: CommandContext, input: PlanShowInput): Promise<nu
   ui.out('');
   const approvals = summary.approvals > 0 ? `, not counting ${summary.approvals} approval wait${summary.approvals === 1 ? '' : 's'}` : '';
   ui.out(`Minimum total duration: ${formatDuration(summary.minimumDurationMs)} (sum of bakes${approvals})`);
-  ui.out('Worst-case detection = analysis interval × (failureLimit + 1) + gate `for` + longest range selector of its query (scrape interval not included).');
+  // In words, within 80 columns (the table above may be wider; this note need not be).
+  ui.out('Worst-case detection = analysis interval × (failures allowed + 1) + the');
+  ui.out("gate's `for` + the longest range in its query; scrape interval not counted.");
   return ExitCode.ok;
 }

@@ -220,6 +220,10 @@ describe('rollgate plan show', () => {
     expect(lines).toContain('3     50%     10m   yes       error-rate, p95-latency');
     expect(lines).toContain('p95-latency        <= 0.12    critical  2m   1m     3m30s');
     expect(lines).toContain('Minimum total duration: 30m (sum of bakes, not counting 1 approval wait)');
+    // Every line fits 80 columns, and the detection note is in words (no raw field name).
+    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(run.stdout).not.toContain('failureLimit');
+    expect(run.stdout).toContain('Worst-case detection = analysis interval × (failures allowed + 1)');
   });
 
   it('--json prints one document: the resolved plan and its summary', async () => {
