@@ -9,6 +9,7 @@ import { isLockDead } from '../lib/state/lock-liveness.js';
 import type { StateStore } from '../lib/state/types.js';
 import type { CommandContext } from './context.js';
 import { withStore } from './run-session.js';
+import { stripAnsi } from '../lib/ui/ui.js';
 
 interface StatusRow {
   rolloutId: string;
@@ -94,6 +95,15 @@ function watchExitCode(row: StatusRow): number {
   }
 }
 
+/**
+ * How many terminal rows a block took: a line wider than the terminal wraps onto more rows, and
+ * the redraw must move the cursor up over all of them (or each frame would leave one behind).
+ */
+export function rowsOnScreen(block: string, columns: number | undefined): number {
+  const width = columns && columns > 0 ? columns : Number.POSITIVE_INFINITY;
+  return block.split('\n').reduce((rows, line) => rows + Math.max(1, Math.ceil([...stripAnsi(line)].length / width)), 0);
+}
+
 function age(iso: string | null): string {
   return iso ? `${formatDuration(Math.max(0, Date.now() - Date.parse(iso)))} ago` : '';
 }
@@ -111,6 +121,8 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
     }
     const { rolloutId } = await findRollout(store, input.target);
     let last = '';
+    // CI: a line only when what it says changed (new events alone change nothing it says).
+    let lastLine = '';
     // On a terminal --watch redraws its block in place: how many lines the previous frame took.
     let drawn = 0;
     for (;;) {
@@ -119,8 +131,11 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
       if (snapshot !== last) {
         last = snapshot;
         if (ui.mode === 'json') ui.json({ ...row });
-        else if (input.watch && ui.mode === 'plain') ui.info(`${row.rolloutId} ${describe(row)} step ${row.step}/${row.steps} weight ${row.weight}%${row.reason ? ` — ${row.reason}` : ''}`);
-        else {
+        else if (input.watch && ui.mode === 'plain') {
+          const line = `${row.rolloutId} ${describe(row)} step ${row.step}/${row.steps} weight ${row.weight}%${row.reason ? ` — ${row.reason}` : ''}`;
+          if (line !== lastLine) ui.info(line);
+          lastLine = line;
+        } else {
           const block = ui.table(
               ['field', 'value'],
               [
@@ -138,7 +153,7 @@ export async function run(ctx: CommandContext, input: { target?: string | undefi
           // Cursor up over the previous frame and clear to the end of the screen, then draw again.
           if (input.watch && ui.mode === 'tty' && drawn > 0) ctx.streams.stdout.write(`\u001b[${drawn}A\u001b[J`);
           ui.out(block);
-          drawn = block.split('\n').length;
+          drawn = rowsOnScreen(block, ctx.streams.stdout.columns);
         }
       }
       // Watching ends when nothing will change by itself any more: ended, paused, aborted, or no runner.

@@ -106,3 +106,36 @@ describe('CI: SIGTERM during rollout run', () => {
     expect(result).toMatchObject({ kind: 'result', status: 'rolled_back', exitCode: 130 });
   }, 90_000);
 });
+
+describe('status --watch prints only changes', () => {
+  it('CI: one line per change, never the same line twice', async () => {
+    const plan = env.writePlan('watch-ci-changes', { steps: [{ weight: 10, bake: '4s' }, { weight: 100, bake: '3s' }], analysis: { onInconclusive: 'continue' } });
+    const runner = startCli(['rollout', 'run', plan, '--state', env.stateUrl]);
+    await until(() => /checkout-\S+ started/.test(runner.output().stderr), 30_000);
+    const watch = await runCli(['rollout', 'status', SERVICE, '--watch', '--state', env.stateUrl]);
+    expect((await runner.done).code).toBe(0);
+    expect(watch.code, watch.stderr).toBe(0);
+    const lines = watch.stderr.trim().split('\n').map((line) => line.replace(/^\S+\s+info\s+/, ''));
+    expect(lines.length, watch.stderr).toBeGreaterThan(1);
+    for (const [i, line] of lines.entries()) if (i > 0) expect(line, watch.stderr).not.toBe(lines[i - 1]);
+  }, 90_000);
+
+  it.skipIf(!hasTmux)('terminal at 80 columns: one block redrawn in place', async () => {
+    const plan = env.writePlan('watch-tty-80', { steps: [{ weight: 10, bake: '3s' }, { weight: 50, bake: '2s' }, { weight: 100, bake: '1s' }], analysis: { onInconclusive: 'continue' } });
+    const runner = startCli(['rollout', 'run', plan, '--state', env.stateUrl]);
+    await until(() => /checkout-\S+ started/.test(runner.output().stderr), 30_000);
+    const socket = `rollgate-watch80-${process.pid}`;
+    try {
+      execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '80', '-y', '40', `cd ${quote(ROOT)} && env -u CI -u NO_COLOR TERM=xterm-256color ${process.execPath} ${BIN} rollout status ${SERVICE} --watch --state ${env.stateUrl}; echo EXIT=$?; sleep 60`]);
+      let screen = '';
+      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !/EXIT=\d+/.test(screen); await new Promise((r) => setTimeout(r, 200))) screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p'], { encoding: 'utf8' });
+      expect((await runner.done).code).toBe(0);
+      expect(screen).toMatch(/EXIT=0/);
+      expect(screen.match(/^field\s+value\s*$/gm), screen).toHaveLength(1);
+      expect(screen.match(/^rollout\s+checkout-/gm), screen).toHaveLength(1);
+      expect(screen).toMatch(/^status\s+promoted\s*$/m);
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+    }
+  }, 90_000);
+});
