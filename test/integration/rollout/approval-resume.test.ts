@@ -3,7 +3,9 @@
  * what it waits for, since when and how to approve — in CI (plain lines, periodic reminders), under
  * --json (the open request as an event) and on a terminal (tmux: the waiting line, and the prompt's
  * "Wait" choice naming the rollout). The pause itself says in one line that both an approval and a
- * resume are needed. SIGTERM in CI never asks for a second Ctrl-C, and the result says exit 130.
+ * resume are needed. SIGTERM never asks for a second Ctrl-C, and the result says exit 130.
+ * Also: `status --watch` prints only changes (CI) and redraws in place at 80 columns (tmux), and a
+ * dry run never says a weight was applied. Against the live test service and a real Prometheus.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -138,4 +140,57 @@ describe('status --watch prints only changes', () => {
       spawnSync('tmux', ['-L', socket, 'kill-server']);
     }
   }, 90_000);
+});
+
+describe.skipIf(!hasTmux)('terminal (tmux): SIGTERM during rollout run', () => {
+  it('rolls back and exits 130 without asking for a second Ctrl-C', async () => {
+    const plan = env.writePlan('sigterm-tty', { steps: [{ weight: 10, bake: '30s' }, { weight: 100, bake: '1s' }], analysis: { onInconclusive: 'continue' } });
+    const socket = `rollgate-sigterm-${process.pid}`;
+    const run = [process.execPath, BIN, 'rollout', 'run', plan, '--state', env.stateUrl].map(quote).join(' ');
+    const command = `cd ${quote(ROOT)} && env -u CI -u NO_COLOR -u FORCE_COLOR TERM=xterm-256color sh -c ${quote(`${run} & echo PID=$!; wait $!; echo EXIT=$?`)}; sleep 60`;
+    try {
+      execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', command]);
+      let screen = '';
+      const capture = (): string => (screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-J', '-S', '-'], { encoding: 'utf8' }));
+      await until(() => capture().includes('weight 10% applied'));
+      const pid = Number(/PID=(\d+)/.exec(screen)?.[1]);
+      expect(pid, screen).toBeGreaterThan(0);
+      process.kill(pid, 'SIGTERM');
+      await until(() => /EXIT=\d+/.test(capture()));
+      expect(screen).toMatch(/EXIT=130/);
+      // Terminal mode (symbols, no timestamps), where a Ctrl-C would be told about a second one.
+      expect(screen).toMatch(/^✔ weight 10% applied/m);
+      expect(screen).toMatch(/SIGTERM: rolling back checkout-\S+/);
+      expect(screen).not.toContain('Ctrl-C');
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+    }
+  }, 90_000);
+});
+
+describe('--dry-run never says a weight was applied', () => {
+  const dryPlan = (): string => env.writePlan('dry-run-words', { steps: [{ weight: 10, bake: '1s' }, { weight: 100, bake: '1s' }], analysis: { onInconclusive: 'continue' } });
+
+  it('CI', async () => {
+    const run = await runCli(['rollout', 'run', dryPlan(), '--dry-run', '--state', env.stateUrl]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('weight 10%: dry run, not applied');
+    expect(run.stderr).toContain('weight 100%: dry run, not applied');
+    expect(run.stderr).not.toMatch(/weight \d+% applied/);
+  }, 60_000);
+
+  it.skipIf(!hasTmux)('terminal (tmux)', async () => {
+    const socket = `rollgate-dry-${process.pid}`;
+    const command = `cd ${quote(ROOT)} && env -u CI -u NO_COLOR -u FORCE_COLOR TERM=xterm-256color ${[process.execPath, BIN, 'rollout', 'run', dryPlan(), '--dry-run', '--state', env.stateUrl].map(quote).join(' ')}; echo EXIT=$?; sleep 60`;
+    try {
+      execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-x', '120', '-y', '40', command]);
+      let screen = '';
+      await until(() => /EXIT=\d+/.test((screen = execFileSync('tmux', ['-L', socket, 'capture-pane', '-p', '-J', '-S', '-'], { encoding: 'utf8' }))));
+      expect(screen).toMatch(/EXIT=0/);
+      expect(screen).toContain('weight 10%: dry run, not applied');
+      expect(screen).not.toMatch(/weight \d+% applied/);
+    } finally {
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+    }
+  }, 60_000);
 });
