@@ -9,6 +9,7 @@ import { withRuntimeVars } from '../lib/gates/runtime-vars.js';
 import { placeholdersIn } from '../lib/template.js';
 import type { Measurement, Verdict } from '../lib/gates/types.js';
 import { formatValue } from '../lib/gates/evaluate.js';
+import { isPlainComparison } from '../lib/gates/reason.js';
 import { overallVerdict, warnings } from '../lib/gates/verdict.js';
 import { didYouMean } from '../lib/plan/did-you-mean.js';
 import type { GateSpec, ResolvedPlan } from '../lib/plan/types.js';
@@ -140,17 +141,9 @@ function renderTable(ctx: CommandContext, measurements: Measurement[]): string {
   );
 }
 
-/**
- * The reason column, without what the value and threshold columns already say: a plain comparison
- * (`0.001 <= max 0.01`, `0.2 within min 0.1 and max 0.3`) adds nothing and is left out; anything
- * more (no data, a baseline's value, other series, warnings) is kept whole.
- */
+/** The reason column, without a plain comparison the value and threshold columns already say. */
 export function tableReason(m: Pick<Measurement, 'value' | 'reason'>): string {
-  if (m.value === null) return m.reason;
-  const value = formatValue(m.value).replace(/[.+*?^$()[\]{}|\\]/g, '\\$&');
-  const bound = '(?:max|min) [^\\s]+';
-  const comparison = new RegExp(`^${value} (?:(?:<=|>=|<|>) ${bound}|within ${bound} and ${bound})$`);
-  return comparison.test(m.reason) ? '' : m.reason;
+  return isPlainComparison(m.value, m.reason) ? '' : m.reason;
 }
 
 /** Every gate failed to get an answer for the same reason (Prometheus unreachable): said once, no table. */

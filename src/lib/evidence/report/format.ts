@@ -1,6 +1,7 @@
 /** Small text forms shared by the report renderers. */
 import { formatDuration } from '../../duration.js';
 import type { MeasurementRow } from './summary.js';
+import { isPlainComparison } from '../../gates/reason.js';
 
 /** A gate value for people: integers as they are, others to 4 significant digits. */
 export function formatNumber(value: number): string {
@@ -46,6 +47,14 @@ export function warningsText(warnings: readonly string[]): string {
 }
 
 /** The reason of a measurement with the server's warnings after it (a partial answer must show). */
+/**
+ * A measurement table's reason cell: without a plain comparison, which the row's value cell and
+ * the gate's threshold above the table already say (and at one precision, not two).
+ */
+export function tableReason(m: Pick<MeasurementRow, 'value' | 'reason' | 'warnings'>): string {
+  return isPlainComparison(m.value, m.reason) ? warningsText(m.warnings) : reasonWithWarnings(m);
+}
+
 export function reasonWithWarnings(m: Pick<MeasurementRow, 'reason' | 'warnings'>): string {
   const warnings = warningsText(m.warnings);
   return warnings && m.reason ? `${m.reason} ${warnings}` : m.reason || warnings;

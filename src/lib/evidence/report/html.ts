@@ -5,7 +5,7 @@
  * is escaped.
  */
 import { gateChartSvg } from './chart.js';
-import { chainText, duration, formatValue, reasonWithWarnings, stepLabel, timeOfDay } from './format.js';
+import { chainText, duration, formatValue, stepLabel, tableReason, timeOfDay } from './format.js';
 import { policyText } from './policy-text.js';
 import { htmlEscape as esc } from './html-escape.js';
 import { REPORT_CSS } from './html-style.js';
@@ -57,7 +57,7 @@ function gateSection(gate: GateReport, s: ReportSummary): string[] {
         ['time', 'step', 'phase', 'value', 'verdict', 'reason'],
         gate.measurements.map(
           (m) =>
-            `<tr>${cell(timeOfDay(m.at), 'time')}<td>${m.phase === 'verify' ? 'rollback verification' : esc(stepLabel(m.step, m.weight))}</td><td>${m.phase}</td>${cell(formatValue(m), 'num')}<td class="verdict-${m.verdict}">${m.verdict}</td><td>${esc(reasonWithWarnings(m))}</td></tr>`,
+            `<tr>${cell(timeOfDay(m.at), 'time')}<td>${m.phase === 'verify' ? 'rollback verification' : esc(stepLabel(m.step, m.weight))}</td><td>${m.phase}</td>${cell(formatValue(m), 'num')}<td class="verdict-${m.verdict}">${m.verdict}</td><td>${esc(tableReason(m))}</td></tr>`,
         ),
         true,
       ),

@@ -4,7 +4,7 @@
  * and where the evidence comes from. Every piece of recorded text is escaped: a reason or a query
  * cannot break the table or inject HTML into a rendered page.
  */
-import { chainText, duration, formatValue, reasonWithWarnings, stepLabel, timeOfDay } from './format.js';
+import { chainText, duration, formatValue, stepLabel, tableReason, timeOfDay } from './format.js';
 import { policyText } from './policy-text.js';
 import type { GateReport, ReportSummary } from './summary.js';
 
@@ -68,7 +68,7 @@ function gateSection(gate: GateReport, lines: string[]): void {
         m.phase,
         mdText(formatValue(m)),
         VERDICT_MARK[m.verdict] ?? m.verdict,
-        mdText(reasonWithWarnings(m)),
+        mdText(tableReason(m)),
       ]),
     ),
     '',

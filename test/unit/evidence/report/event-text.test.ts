@@ -29,3 +29,28 @@ describe('timeline text', () => {
     expect(describeEvent(event('weight.applied', { weight: 0, ok: true, rollback: true, action }))).toBe('canary weight 0% (rollback): dry run, not applied');
   });
 });
+
+describe('measurement tables (md, html)', () => {
+  it('a row gives the value once: a reason that only compares it with the threshold is left out; other reasons stay', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { renderReport } = await import('../../../../src/lib/evidence/report/render.js');
+    const events = readFileSync(join(import.meta.dirname, '../../../fixtures/evidence/rolled-back-gate.ndjson'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as RolloutEvent);
+    const failing = events.find((e) => e.type === 'measurement' && e.data.verdict === 'fail')!;
+    const reason = String(failing.data.reason);
+    expect(reason).toMatch(/^[\d.]+ > max 0\.05$/);
+    for (const format of ['md', 'html'] as const) {
+      const { text } = renderReport(events, format);
+      const rows = text.split('\n').filter((line) => (format === 'md' ? /^\| \d\d:\d\d/.test(line) : line.includes('<tr><td class="time')));
+      expect(rows.length, format).toBeGreaterThan(2);
+      for (const row of rows) expect(row, format).not.toMatch(/[\d.]+ (<=|>=|<|>) (max|min) [\d.]+/);
+    }
+    const { tableReason } = await import('../../../../src/lib/evidence/report/format.js');
+    expect(tableReason({ value: 0.124263, reason: '0.124263 > max 0.05', warnings: [] })).toBe('');
+    expect(tableReason({ value: null, reason: 'no data: the query returned no series (onEmpty: inconclusive)', warnings: [] })).toBe('no data: the query returned no series (onEmpty: inconclusive)');
+    expect(tableReason({ value: 0.2, reason: '0.2 > baseline 0.1 +50% (0.15)', warnings: [] })).toBe('0.2 > baseline 0.1 +50% (0.15)');
+  });
+});
