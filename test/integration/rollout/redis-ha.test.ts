@@ -191,7 +191,9 @@ describe('Redis Cluster', () => {
     const listed = (JSON.parse(status.stdout) as { rollouts: Array<{ rolloutId: string; status: string }> }).rollouts;
     for (const id of ids) expect(listed.find((r) => r.rolloutId === id)?.status).toBe('promoted');
     const perNode = await cluster.keysPerNode();
-    expect(perNode.every((n) => n > 0), `keys per node: ${perNode.join(', ')}`).toBe(true);
+    // Hash tags spread rollouts over the shards. 12 random IDs all missing one of three nodes has a
+    // chance of (2/3)^12 ≈ 0.8% (seen once in CI), so the check is that more than one node holds keys.
+    expect(perNode.filter((n) => n > 0).length, `keys per node: ${perNode.join(', ')}`).toBeGreaterThanOrEqual(2);
     console.log(`cluster: 12 rollouts promoted; node down 1 s, longest pause across the restart ${longestAcross} ms; keys per node ${perNode.join('/')}`);
   }, 180_000);
 });
