@@ -37,7 +37,8 @@ describe('reduceEvents', () => {
       [EventType.approvalRequested, { step: 2, weight: 50, reason: 'asks', planned: true }],
     );
     const view = reduceEvents(events);
-    expect(view.awaitingApproval).toEqual({ step: 2, key: 4, reason: 'asks', planned: true });
+    // The open request is kept whole: a resumed runner shows it again rather than recording another.
+    expect(view.awaitingApproval).toEqual({ step: 2, key: 4, reason: 'asks', planned: true, request: expect.objectContaining({ seq: 4, type: EventType.approvalRequested }) });
     expect(view.approvedSteps.has(2)).toBe(false);
     // the approved inconclusive pause ended the bake of step 2
     expect(view.bakedSteps.has(2)).toBe(true);
