@@ -34,12 +34,18 @@ export function parseApprovalTimeout(value: string | undefined): number | undefi
 /** The approval prompt on a terminal: promote, roll back, or keep waiting for `rollout approve`. */
 export function terminalPrompter(ui: Ui): Prompter | undefined {
   if (!ui.canPrompt) return undefined;
-  return async (question) =>
-    ui.select(`Step ${question.step + 1} at ${question.weight}% — ${question.reason}. What now?`, [
-      { name: 'Promote: go on to the next step', value: 'approve' as const },
-      { name: 'Roll back now', value: 'rollback' as const },
-      { name: `Wait: approve later with \`rollgate rollout approve ${question.rolloutId}\``, value: 'wait' as const },
-    ]);
+  // The signal withdraws the question when the decision came from elsewhere (`rollout approve` in
+  // another terminal, a stop request): an open prompt would otherwise hold stdin and the process.
+  return async (question, signal) =>
+    ui.select(
+      `Step ${question.step + 1} at ${question.weight}% — ${question.reason}. What now?`,
+      [
+        { name: 'Promote: go on to the next step', value: 'approve' as const },
+        { name: 'Roll back now', value: 'rollback' as const },
+        { name: `Wait: approve later with \`rollgate rollout approve ${question.rolloutId}\``, value: 'wait' as const },
+      ],
+      { signal },
+    );
 }
 
 export function sessionOptions(

@@ -87,7 +87,8 @@ export interface Ui {
   /** Asks yes/no. Without a person to ask: `--yes` answers yes, otherwise a UsageError. */
   confirm(message: string, options?: { default?: boolean }): Promise<boolean>;
   /** Asks to pick one. Only when canPrompt; callers decide what to do otherwise. */
-  select<T>(message: string, choices: Array<Choice<T>>, options?: { default?: T }): Promise<T>;
+  /** `signal` withdraws the question (the answer came from elsewhere): the prompt is cleared and the promise rejects. */
+  select<T>(message: string, choices: Array<Choice<T>>, options?: { default?: T; signal?: AbortSignal }): Promise<T>;
   /** Asks for a line of text. Only when canPrompt. */
   input(message: string, options?: InputOptions): Promise<string>;
   /** Asks to tick any of several choices. Only when canPrompt. */
@@ -271,11 +272,12 @@ class TerminalUi implements Ui {
     return this.withSpinnerPaused(() => confirm({ message, default: options.default ?? false }, this.promptContext()));
   }
 
-  async select<T>(message: string, choices: Array<Choice<T>>, options: { default?: T } = {}): Promise<T> {
+  async select<T>(message: string, choices: Array<Choice<T>>, options: { default?: T; signal?: AbortSignal } = {}): Promise<T> {
     if (!this.canPrompt) throw new UsageError(`${message} — no one can answer here`);
     const { select } = await import('@inquirer/prompts');
     const plain = choices.map(({ checked: _checked, ...choice }) => choice);
-    return this.withSpinnerPaused(() => select<T>({ message, choices: plain, ...(options.default !== undefined ? { default: options.default } : {}) }, this.promptContext()));
+    const context = { ...this.promptContext(), ...(options.signal ? { signal: options.signal, clearPromptOnDone: true } : {}) };
+    return this.withSpinnerPaused(() => select<T>({ message, choices: plain, ...(options.default !== undefined ? { default: options.default } : {}) }, context));
   }
 
   async input(message: string, options: InputOptions = {}): Promise<string> {

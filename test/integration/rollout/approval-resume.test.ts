@@ -74,7 +74,7 @@ describe('CI: a pause at an approval, then resume', () => {
 });
 
 describe.skipIf(!hasTmux)('terminal (tmux): resume at an open approval', () => {
-  it('shows the waiting line and a "Wait" choice naming the rollout', async () => {
+  it('shows the waiting line and a "Wait" choice naming the rollout; approved from elsewhere, the prompt is withdrawn and the process exits', async () => {
     const { id } = await pausedAtApproval('resume-wait-tty');
     const socket = `rollgate-resume-${process.pid}`;
     const command = `cd ${quote(ROOT)} && env -u CI -u NO_COLOR -u FORCE_COLOR TERM=xterm-256color ${[process.execPath, BIN, 'rollout', 'resume', id, '--state', env.stateUrl].map(quote).join(' ')}; echo EXIT=$?; sleep 60`;
@@ -88,6 +88,9 @@ describe.skipIf(!hasTmux)('terminal (tmux): resume at an open approval', () => {
       expect((await runCli(['rollout', 'approve', id, '--state', env.stateUrl])).code).toBe(0);
       await until(() => capture().includes('promoted at 100%'));
       expect(screen).toMatch(/checkout-\S+: promoted at 100%/);
+      // The question answered elsewhere is withdrawn: the process ends instead of holding the terminal.
+      await until(() => /EXIT=\d+/.test(capture()));
+      expect(screen).toContain('EXIT=0');
     } finally {
       spawnSync('tmux', ['-L', socket, 'kill-server']);
     }
