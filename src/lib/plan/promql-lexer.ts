@@ -322,7 +322,9 @@ export class PromqlLexer {
   private lexKeywordOrIdentifier(): Token {
     while (isAlphaNumeric(this.peekChar()) || this.peekChar() === ':') this.pos += 1;
     const word = this.input.slice(this.start, this.pos);
-    const keyword = KEYWORDS[word.toLowerCase()];
+    // Own keys only: a metric named __proto__ or constructor is a name, not Object.prototype.
+    const lower = word.toLowerCase();
+    const keyword = Object.hasOwn(KEYWORDS, lower) ? KEYWORDS[lower] : undefined;
     if (keyword) return this.emit(keyword);
     return this.emit(word.includes(':') ? 'METRIC_IDENTIFIER' : 'IDENTIFIER');
   }

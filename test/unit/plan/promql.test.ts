@@ -27,6 +27,13 @@ describe('findPromqlError', () => {
     expect(findPromqlError(query)).toMatchObject({ message, offset });
   });
 
+  it('names that are Object.prototype keys are plain metric names (found by the property test)', () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(findPromqlError(name), name).toBeUndefined();
+      expect(findPromqlError(`sum(rate(${name}[5m]))`), name).toBeUndefined();
+    }
+  });
+
   it('gives the offset of the problem and the text there', () => {
     expect(findPromqlError('foo bar')).toEqual({ offset: 4, near: 'bar', message: 'PromQL parse error: unexpected identifier "bar"', detail: 'unexpected identifier "bar"' });
   });
