@@ -330,25 +330,36 @@ class Parser {
     if (this.peek().type !== 'LEFT_PAREN') this.unexpected('grouping opts', '"("');
     this.consume();
     const labels: string[] = [];
-    if (this.peek().type === 'RIGHT_PAREN') {
-      this.consume();
-      return labels;
-    }
-    for (;;) {
+    this.commaList('RIGHT_PAREN', ')', 'grouping opts', () => {
       const label = this.peek();
       if (!LABEL_TOKENS.has(label.type) || label.type === 'METRIC_IDENTIFIER') this.unexpected('grouping opts', 'label');
       this.consume();
       labels.push(label.val);
-      const next = this.peek().type;
-      if (next === 'RIGHT_PAREN') {
-        this.consume();
-        return labels;
-      }
-      if (next !== 'COMMA') this.unexpected('grouping opts', '"," or ")"');
+    });
+    return labels;
+  }
+
+  /**
+   * The items of a comma list up to its closing token, after the opening one: empty, or items
+   * separated by commas with an optional trailing comma, as Prometheus' grammar has them.
+   */
+  private commaList(close: TokenType, closeText: string, context: string, item: () => void): void {
+    if (this.peek().type === close) {
       this.consume();
-      if (this.peek().type === 'RIGHT_PAREN') {
+      return;
+    }
+    for (;;) {
+      item();
+      const next = this.peek().type;
+      if (next === close) {
         this.consume();
-        return labels;
+        return;
+      }
+      if (next !== 'COMMA') this.unexpected(context, `"," or "${closeText}"`);
+      this.consume();
+      if (this.peek().type === close) {
+        this.consume();
+        return;
       }
     }
   }
@@ -363,11 +374,7 @@ class Parser {
     this.consume();
     const matchers: Matcher[] = [];
     const node: Expr = { kind: 'selector', pos, name, matchers, offsetMs: 0, at: false };
-    if (this.peek().type === 'RIGHT_BRACE') {
-      this.consume();
-      return node;
-    }
-    for (;;) {
+    this.commaList('RIGHT_BRACE', '}', 'label matching', () => {
       const label = this.peek();
       if (label.type !== 'IDENTIFIER') this.unexpected('label matching', 'identifier or "}"');
       this.consume();
@@ -383,18 +390,8 @@ class Parser {
         if (problem) this.semantic(label.pos, problem);
       }
       matchers.push(matcher);
-      const next = this.peek().type;
-      if (next === 'RIGHT_BRACE') {
-        this.consume();
-        return node;
-      }
-      if (next !== 'COMMA') this.unexpected('label matching', '"," or "}"');
-      this.consume();
-      if (this.peek().type === 'RIGHT_BRACE') {
-        this.consume();
-        return node;
-      }
-    }
+    });
+    return node;
   }
 
   /** A NUMBER token as Prometheus reads it (strconv: out of range or malformed is an error). */
