@@ -181,22 +181,22 @@ function interpolate(url: string, kind: RedisKind, text: string, env: NodeJS.Pro
 }
 
 function readCaFile(file: string): Buffer {
-  let ca: Buffer;
-  try {
-    ca = readFileSync(file);
-  } catch (error) {
-    throw new UsageError(`ROLLGATE_STATE_CA_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  const ca = readSettingFile(file, 'ROLLGATE_STATE_CA_FILE');
   if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`ROLLGATE_STATE_CA_FILE: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   return ca;
 }
 
-function readSecretFile(file: string, variable: string): string {
+/** The file a ROLLGATE_* variable names, or a usage error naming the variable and why it cannot be read. */
+function readSettingFile(file: string, variable: string): Buffer {
   try {
-    return readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return readFileSync(file);
   } catch (error) {
     throw new UsageError(`${variable}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+function readSecretFile(file: string, variable: string): string {
+  return readSettingFile(file, variable).toString('utf8').replace(/\r?\n$/, '');
 }
 
 function durationOption(url: string, kind: RedisKind, query: URLSearchParams, name: string, fallback: number): number {
